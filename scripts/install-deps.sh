@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs every Debian package that building, running and testing tlsscope needs.
+# Idempotent: does nothing (not even `apt-get update`) when all are present.
+set -euo pipefail
+
+packages=(
+	# build
+	make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libcapstone-dev
+	# unit tests and fuzzers: sanitizer and libFuzzer runtimes
+	libclang-rt-14-dev
+	# end-to-end tests: real servers, clients and the tools the tests drive them with
+	nginx-light curl python3 openssl iproute2 procps psmisc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ $status == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "install-deps: missing packages: ${missing[*]}; run as root to install them" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The agent: loads the BPF objects, attaches, and runs one epoll loop over the ring buffer,
+ * a poll timer and signals. Records flow one way: ring buffer -> decoder -> chunk joiner ->
+ * connection facts -> sink.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent.h"
+#include "attach.h"
+#include "conn.h"
+#include "discover.h"
+#include "events.h"
+#include "reasm.h"
+#include "sink/sink.h"
+#include "tlsscope.skel.h"
+#include "util/log.h"
+
+/* The reader sleeps this long between polls unless a burst wakes it sooner. */
+#define POLL_INTERVAL_MS 10
+/* A call whose chunks stopped arriving this long ago is closed with what it has. */
+#define STALE_CALL_NS 1000000000ull
+/* EV_MMAP arrives at mmap entry: look at the mapping once it exists. */
+#define MMAP_SETTLE_NS 5000000ull
+#define MAX_PENDING_MMAPS 1024
+
+struct pending_mmap {
+	uint32_t pid;
+	uint64_t dev, ino, due;
+};
+
+struct agent {
+	const struct config *cfg;
+	struct tlsscope_bpf *skel;
+	struct ring_buffer *rb;
+	struct attacher *attacher;
+	struct reasm *reasm;
+	struct listeners *listeners;
+	const struct sink_ops *sink_ops;
+	void *sink;
+	FILE *out;
+	int epfd, sigfd, tickfd;
+	uint64_t wall_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, measured once */
+	uint64_t lost_decode, lost_incomplete, lost_sink;
+	struct pending_mmap mmaps[MAX_PENDING_MMAPS];
+	unsigned int nmmaps;
+	int stop;
+	int exit_status;
+};
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's warnings are mostly about optional symbols we report ourselves. */
+	int ours = level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG + (level == LIBBPF_DEBUG);
+
+	if (ours > log_level)
+		return 0;
+	fputs("tlsscope: libbpf: ", stderr);
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void write_record(struct agent *ag, const struct record *r)
+{
+	int err = ag->sink_ops->write(ag->sink, r);
+
+	if (!err)
+		return;
+	ag->lost_sink++;
+	if (err == -EIO && ferror(ag->out) && errno == EPIPE)
+		ag->stop = 1; /* the reader went away: nothing left to show */
+}
+
+static void emit_call(void *ctx, const struct data_event *e, const uint8_t *data, uint32_t got)
+{
+	struct agent *ag = ctx;
+	struct conn_tuple conn = e->conn;
+	struct data_record d = {
+		.ts = e->hdr.ts + ag->wall_offset,
+		.pid = e->hdr.pid,
+		.tid = e->hdr.tid,
+		.comm = e->comm,
+		.netns = e->netns,
+		.cgroup_id = e->cgroup_id,
+		.fd = e->fd,
+		.attribution = e->attribution,
+		.lib = e->lib,
+		.dir = e->dir,
+		.len = e->len,
+		.captured = got,
+		.data = data,
+	};
+	struct record r = {.type = REC_DATA, .data = &d};
+
+	if (got < e->captured) {
+		ag->lost_incomplete++;
+		d.truncated = TRUNC_LOST;
+	} else if (e->captured < e->len) {
+		d.truncated = TRUNC_LIMIT;
+	}
+	if (conn.family) {
+		if (conn.role == ROLE_UNKNOWN)
+			conn.role = listeners__role(ag->listeners, e->netns, e->hdr.pid, &conn);
+		d.conn = &conn;
+	}
+	write_record(ag, &r);
+}
+
+static void on_lib(void *ctx, const struct found_lib *lib)
+{
+	struct agent *ag = ctx;
+	int n = attacher__add(ag->attacher, lib);
+
+	if (n < 0 && n != -ENOENT)
+		pr_debug("skip %s (pid %u): %s\n", lib->path, lib->pid, strerror(-n));
+}
+
+/* Does pid map the file (kernel dev, ino)? */
+static int maps_file(uint32_t pid, uint64_t dev, uint64_t ino)
+{
+	char path[64], line[4096 + 128];
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		struct maps_entry e;
+
+		found = !maps_parse_line(line, &e) && e.ino == ino && e.dev_major == (dev >> 20) &&
+			e.dev_minor == (dev & 0xfffff);
+	}
+	fclose(f);
+	return found;
+}
+
+static void settle_mmaps(struct agent *ag, uint64_t now)
+{
+	unsigned int i = 0;
+
+	while (i < ag->nmmaps) {
+		struct pending_mmap *m = &ag->mmaps[i];
+		struct file_key key = {.dev = m->dev, .ino = m->ino};
+
+		if (m->due > now) {
+			i++;
+			continue;
+		}
+		if (maps_file(m->pid, m->dev, m->ino))
+			discover_pid(m->pid, on_lib, ag);
+		else
+			/* Gone before we looked: let the next process that maps it tell us. */
+			bpf_map__delete_elem(ag->skel->maps.seen_files, &key, sizeof(key), 0);
+		*m = ag->mmaps[--ag->nmmaps];
+	}
+}
+
+static int on_event(void *ctx, void *raw, size_t size)
+{
+	struct agent *ag = ctx;
+	struct event_view v;
+
+	if (event_decode(raw, size, &v)) {
+		ag->lost_decode++;
+		return 0;
+	}
+	switch (v.type) {
+	case EV_DATA:
+		reasm__push(ag->reasm, v.data);
+		break;
+	case EV_EXEC:
+		discover_pid(v.hdr->pid, on_lib, ag);
+		break;
+	case EV_MMAP:
+		if (ag->nmmaps < MAX_PENDING_MMAPS) {
+			ag->mmaps[ag->nmmaps++] = (struct pending_mmap){
+				v.hdr->pid, v.mmap->dev, v.mmap->ino, v.hdr->ts + MMAP_SETTLE_NS};
+		} else {
+			struct file_key key = {.dev = v.mmap->dev, .ino = v.mmap->ino};
+
+			bpf_map__delete_elem(ag->skel->maps.seen_files, &key, sizeof(key), 0);
+		}
+		break;
+	case EV_EXIT:
+		reasm__flush(ag->reasm, v.hdr->pid, 0);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void emit_stats(struct agent *ag)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct stats_record st = {.ts = now_ns(CLOCK_REALTIME)};
+	struct record r = {.type = REC_STATS, .stats = &st};
+	uint64_t *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
+
+	for (uint32_t c = 0; vals && c < CNT__MAX; c++) {
+		if (bpf_map__lookup_elem(ag->skel->maps.counters, &c, sizeof(c), vals,
+					 ncpu * sizeof(*vals), 0))
+			continue;
+		for (int i = 0; i < ncpu; i++)
+			st.counters[c] += vals[i];
+	}
+	free(vals);
+	st.lost_incomplete = ag->lost_incomplete;
+	st.lost_decode = ag->lost_decode + reasm__orphans(ag->reasm);
+	st.lost_sink = ag->lost_sink;
+	attacher__totals(ag->attacher, &st.probes_attached, &st.probes_failed);
+	st.libs = attacher__libs(ag->attacher, &st.nlibs);
+	write_record(ag, &r);
+	ag->sink_ops->flush(ag->sink);
+}
+
+static int open_output(struct agent *ag)
+{
+	int fd;
+
+	if (!ag->cfg->output) {
+		ag->out = stdout;
+		return 0;
+	}
+	fd = open(ag->cfg->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || fchmod(fd, 0600)) {
+		pr_warn("open output %s: %s\n", ag->cfg->output, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	ag->out = fdopen(fd, "w");
+	if (!ag->out) {
+		close(fd);
+		return -errno;
+	}
+	return 0;
+}
+
+static int check_environment(const struct config *cfg)
+{
+	if (geteuid() != 0) {
+		pr_warn("must run as root: loading BPF programs and uprobes needs CAP_BPF, "
+			"CAP_PERFMON and CAP_SYS_ADMIN\n");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		pr_warn("kernel BTF not found at /sys/kernel/btf/vmlinux: tlsscope needs a kernel "
+			"built with CONFIG_DEBUG_INFO_BTF=y\n");
+		return -ENOENT;
+	}
+	if (cfg->pid && kill(cfg->pid, 0) && errno == ESRCH) {
+		pr_warn("--pid %u: no such process\n", cfg->pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+static int load(struct agent *ag)
+{
+	const struct config *cfg = ag->cfg;
+	struct tlsscope_bpf *skel;
+	struct bpf_link *l;
+	struct bpf_program *progs[4];
+	int err;
+
+	skel = ag->skel = tlsscope_bpf__open();
+	if (!skel) {
+		pr_warn("open BPF object: %s\n", strerror(errno));
+		return -errno;
+	}
+	skel->rodata->filter_pid = cfg->pid;
+	memcpy((char *)skel->rodata->filter_comm, cfg->comm, sizeof(cfg->comm));
+	skel->rodata->max_capture = cfg->max_capture;
+	/* Wake the reader early only when a quarter of the ring is queued. */
+	skel->rodata->wakeup_bytes = cfg->ringbuf_size / 4;
+	bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_size);
+	err = tlsscope_bpf__load(skel);
+	if (err) {
+		pr_warn("load BPF programs: %s\n", strerror(-err));
+		return err;
+	}
+	progs[0] = skel->progs.sys_enter;
+	progs[1] = skel->progs.proc_exec;
+	progs[2] = skel->progs.proc_exit;
+	progs[3] = skel->progs.sock_state;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		l = bpf_program__attach(progs[i]);
+		if (!l) {
+			err = -errno;
+			pr_warn("attach %s: %s\n", bpf_program__name(progs[i]), strerror(-err));
+			return err;
+		}
+		/* The skeleton destroys links stored in its own slots. */
+		if (progs[i] == skel->progs.sys_enter)
+			skel->links.sys_enter = l;
+		else if (progs[i] == skel->progs.proc_exec)
+			skel->links.proc_exec = l;
+		else if (progs[i] == skel->progs.proc_exit)
+			skel->links.proc_exit = l;
+		else
+			skel->links.sock_state = l;
+	}
+	return 0;
+}
+
+static int setup_loop(struct agent *ag)
+{
+	struct itimerspec its = {.it_interval = {0, POLL_INTERVAL_MS * 1000000L},
+				 .it_value = {0, POLL_INTERVAL_MS * 1000000L}};
+	struct epoll_event ev = {.events = EPOLLIN};
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	ag->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	ag->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	ag->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (ag->sigfd < 0 || ag->tickfd < 0 || ag->epfd < 0 || timerfd_settime(ag->tickfd, 0, &its, NULL))
+		return -errno;
+	ev.data.fd = ag->sigfd;
+	epoll_ctl(ag->epfd, EPOLL_CTL_ADD, ag->sigfd, &ev);
+	ev.data.fd = ag->tickfd;
+	epoll_ctl(ag->epfd, EPOLL_CTL_ADD, ag->tickfd, &ev);
+	ev.data.fd = ring_buffer__epoll_fd(ag->rb);
+	return epoll_ctl(ag->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) ? -errno : 0;
+}
+
+static int write_ready_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		pr_warn("create ready file %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	close(fd);
+	return 0;
+}
+
+static void run_loop(struct agent *ag)
+{
+	const struct config *cfg = ag->cfg;
+	uint64_t start = now_ns(CLOCK_MONOTONIC), next_stats = 0;
+	struct epoll_event evs[4];
+
+	if (cfg->stats_interval)
+		next_stats = start + cfg->stats_interval * 1000000000ull;
+	while (!ag->stop) {
+		int n = epoll_wait(ag->epfd, evs, 4, -1);
+		uint64_t now;
+
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == ag->sigfd) {
+				struct signalfd_siginfo si;
+
+				if (read(ag->sigfd, &si, sizeof(si)) > 0)
+					ag->stop = 1;
+			} else if (evs[i].data.fd == ag->tickfd) {
+				uint64_t ticks;
+
+				if (read(ag->tickfd, &ticks, sizeof(ticks)) < 0)
+					continue;
+			}
+		}
+		ring_buffer__consume(ag->rb);
+		now = now_ns(CLOCK_MONOTONIC);
+		if (ag->nmmaps)
+			settle_mmaps(ag, now);
+		reasm__flush(ag->reasm, 0, now - STALE_CALL_NS);
+		ag->sink_ops->flush(ag->sink);
+		if (next_stats && now >= next_stats) {
+			emit_stats(ag);
+			next_stats += cfg->stats_interval * 1000000000ull;
+		}
+		if (cfg->duration && now - start >= cfg->duration * 1000000000ull)
+			ag->stop = 1;
+	}
+}
+
+int agent_run(const struct config *cfg)
+{
+	struct agent *ag = calloc(1, sizeof(*ag));
+	struct reasm_opts ropts = {.max_pending = 256, .emit = emit_call};
+	struct sink_opts sopts = {0};
+	int err;
+
+	if (!ag)
+		return 1;
+	ag->cfg = cfg;
+	ag->epfd = ag->sigfd = ag->tickfd = -1;
+	ag->exit_status = 1;
+	log_level = LOG_WARN + cfg->verbose;
+	libbpf_set_print(libbpf_print);
+	if (cfg->ready_file && unlink(cfg->ready_file) && errno != ENOENT) {
+		pr_warn("remove ready file %s: %s\n", cfg->ready_file, strerror(errno));
+		goto cleanup;
+	}
+	if (check_environment(cfg) || open_output(ag))
+		goto cleanup;
+
+	ag->sink_ops = cfg->format == FORMAT_JSON ? &json_sink_ops : &text_sink_ops;
+	sopts.out = ag->out;
+	sopts.err = stderr;
+	sopts.color = cfg->color >= 0 ? cfg->color : (!cfg->output && isatty(STDOUT_FILENO));
+	ag->sink = ag->sink_ops->open(&sopts);
+	ropts.ctx = ag;
+	ag->reasm = reasm__new(&ropts);
+	ag->listeners = listeners__new();
+	if (!ag->sink || !ag->reasm || !ag->listeners) {
+		pr_warn("out of memory\n");
+		goto cleanup;
+	}
+	ag->wall_offset = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
+
+	if (load(ag))
+		goto cleanup;
+	ag->rb = ring_buffer__new(bpf_map__fd(ag->skel->maps.events), on_event, ag, NULL);
+	ag->attacher = attacher__new(ag->skel->progs.tls_enter, ag->skel->progs.tls_exit);
+	if (!ag->rb || !ag->attacher || (err = setup_loop(ag))) {
+		pr_warn("set up event loop: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	/* Exec and mmap tracking are on: nothing that starts from here on is missed. */
+	discover_all(on_lib, ag);
+	{
+		uint64_t attached, failed;
+
+		attacher__totals(ag->attacher, &attached, &failed);
+		if (!attached)
+			pr_warn("no TLS library found to probe yet; watching new processes\n");
+		pr_info("%llu probes attached, %llu failed\n", (unsigned long long)attached,
+			(unsigned long long)failed);
+	}
+	if (cfg->ready_file && write_ready_file(cfg->ready_file))
+		goto cleanup;
+
+	run_loop(ag);
+
+	ring_buffer__consume(ag->rb);
+	reasm__flush(ag->reasm, 0, 0);
+	emit_stats(ag);
+	ag->exit_status = 0;
+cleanup:
+	if (ag->sink) {
+		ag->sink_ops->flush(ag->sink);
+		ag->sink_ops->close(ag->sink);
+	}
+	if (ag->out && ag->out != stdout)
+		fclose(ag->out);
+	ring_buffer__free(ag->rb);
+	attacher__free(ag->attacher);
+	tlsscope_bpf__destroy(ag->skel);
+	reasm__free(ag->reasm);
+	listeners__free(ag->listeners);
+	if (ag->epfd >= 0)
+		close(ag->epfd);
+	if (ag->sigfd >= 0)
+		close(ag->sigfd);
+	if (ag->tickfd >= 0)
+		close(ag->tickfd);
+	err = ag->exit_status;
+	free(ag);
+	return err;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* Uprobes on TLS library files: once per file (device, inode), never once per process. */
+#ifndef TLSSCOPE_ATTACH_H
+#define TLSSCOPE_ATTACH_H
+
+#include <bpf/libbpf.h>
+
+#include "discover.h"
+#include "record.h"
+
+struct attacher;
+
+struct attacher *attacher__new(struct bpf_program *enter, struct bpf_program *exit);
+/* Destroys every link it made; NULL is a no-op. */
+void attacher__free(struct attacher *a);
+/*
+ * Probes every function the adapter lists in lib's file, unless that file already is.
+ * Returns the number of probes attached (0 when the file was known), or a negative errno
+ * when the file could not be read or no probe attached.
+ */
+int attacher__add(struct attacher *a, const struct found_lib *lib);
+/* Per-file coverage for the stats record; valid until the next attacher__add. */
+const struct lib_status *attacher__libs(const struct attacher *a, unsigned int *n);
+void attacher__totals(const struct attacher *a, uint64_t *attached, uint64_t *failed);
+
+#endif

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Maps, filters and helpers shared by every probe family. Each map is defined by the one
+ * .bpf.c that sets COMMON_OWNER and declared extern everywhere else; `bpftool gen object`
+ * links them into one skeleton.
+ */
+#ifndef TLSSCOPE_COMMON_BPF_H
+#define TLSSCOPE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "abi.h"
+
+#ifdef COMMON_OWNER
+#define __shared
+#else
+#define __shared extern
+#endif
+
+#define AF_INET 2
+#define AF_INET6 10
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define IPPROTO_TCP 6
+
+/* A TLS call in flight on a thread: saved at entry, consumed at return. */
+struct inflight {
+	__u64 ssl;
+	__u64 buf;
+	__u64 outlen; /* "_ex" variants: where the library writes the byte count */
+	__s32 fd; /* first socket fd a syscall touched inside the call, or -1 */
+	__u32 conflict; /* a second, different fd was touched */
+	__u32 cookie;
+	__u32 _pad;
+};
+
+struct ssl_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 ssl;
+};
+
+/* What an ssl was last seen on; sk catches an fd number reused for another socket. */
+struct ssl_conn {
+	__s32 fd;
+	__u32 _pad;
+	__u64 sk;
+};
+
+__shared struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+__shared struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CNT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Keyed by thread id: a thread runs one TLS call at a time. */
+__shared struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+__shared struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ssl_key);
+	__type(value, struct ssl_conn);
+} ssl_conns SEC(".maps");
+
+/* struct sock * -> enum conn_role, learned from TCP state changes. */
+__shared struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} sock_roles SEC(".maps");
+
+/* Files already reported by EV_MMAP; user space deletes a key to hear of it again. */
+__shared struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct file_key);
+	__type(value, __u8);
+} seen_files SEC(".maps");
+
+/* Reader is woken only once this much is queued; otherwise it polls on a short timer. */
+__shared const volatile __u64 wakeup_bytes;
+
+static __always_inline void count(enum counter c, __u64 n)
+{
+	__u32 key = c;
+	__u64 *v = bpf_map_lookup_elem(&counters, &key);
+
+	if (v)
+		*v += n;
+}
+
+static __always_inline __u64 submit_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									       : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void fill_hdr(struct event_hdr *h, __u16 type, __u32 size, __u64 seq)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	h->type = type;
+	h->flags = 0;
+	h->size = size;
+	h->ts = bpf_ktime_get_ns();
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->seq = seq;
+}
+
+static __always_inline struct file *fd_to_file(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+#endif

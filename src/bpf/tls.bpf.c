@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * TLS library calls: entry saves the arguments, return emits the plaintext the call actually
+ * moved. One program per hook meaning; the library, direction and calling convention ride in
+ * the BPF cookie (abi.h), so every adapter reuses these two programs.
+ */
+#define COMMON_OWNER
+#include "common.bpf.h"
+
+const volatile __u32 filter_pid;
+const volatile char filter_comm[TASK_COMM_LEN];
+const volatile __u32 max_capture = DEFAULT_MAX_CAPTURE;
+
+/* Monotonic id of each TLS call; all chunks of one call share it. */
+__u64 call_seq;
+
+static __always_inline int pass_filters(__u32 tgid)
+{
+	char comm[TASK_COMM_LEN];
+
+	if (filter_pid && tgid != filter_pid)
+		return 0;
+	if (filter_comm[0]) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (int i = 0; i < TASK_COMM_LEN; i++) {
+			if (comm[i] != filter_comm[i])
+				return 0;
+			if (!comm[i])
+				break;
+		}
+	}
+	return 1;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_enter, void *ssl, void *buf, __u64 num, void *outlen)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	struct inflight in = {
+		.ssl = (__u64)ssl,
+		.buf = (__u64)buf,
+		.outlen = COOKIE_EX(cookie) ? (__u64)outlen : 0,
+		.fd = -1,
+		.cookie = (__u32)cookie,
+	};
+
+	if (!pass_filters(id >> 32))
+		return 0;
+	if (bpf_map_lookup_elem(&inflight, &tid))
+		count(CNT_NESTED, 1);
+	if (bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY))
+		count(CNT_MAP_FULL, 1);
+	return 0;
+}
+
+/* Fills *t from the socket behind fd; returns the struct sock, or 0 if fd is no TCP socket. */
+static __always_inline __u64 socket_tuple(int fd, struct conn_tuple *t)
+{
+	struct file *file = fd_to_file(fd);
+	struct socket *sock;
+	struct sock *sk;
+	__u8 *role;
+	__u64 skp;
+
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	t->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	t->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (t->family == AF_INET) {
+		bpf_core_read(t->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(t->raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (t->family == AF_INET6) {
+		bpf_core_read(t->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(t->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	} else {
+		t->family = 0;
+		return 0;
+	}
+	skp = (__u64)sk;
+	role = bpf_map_lookup_elem(&sock_roles, &skp);
+	t->role = role ? *role : ROLE_UNKNOWN;
+	return skp;
+}
+
+struct emit_ctx {
+	struct data_event *tmpl; /* everything but the chunk fields */
+	__u64 buf;
+	__u32 captured;
+	__u32 done; /* bytes submitted */
+	__u32 chunks; /* records submitted */
+	int err; /* why the chunk loop stopped early */
+};
+
+/*
+ * Reserves one record of a fixed size class (the verifier wants a constant) and copies
+ * the chunk [off, off + n) into it. Returns 0, -1 when the ring buffer is full, or -2 when
+ * the user buffer could not be read.
+ */
+static __always_inline int emit_sized(struct emit_ctx *c, __u32 off, __u32 n, const __u32 cls)
+{
+	struct data_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e) + cls, 0);
+	if (!e)
+		return -1;
+	__builtin_memcpy(e, c->tmpl, sizeof(*e));
+	e->hdr.size = sizeof(*e) + n;
+	e->offset = off;
+	e->chunk_len = n;
+	if (off + n >= c->captured)
+		e->hdr.flags |= DATA_F_LAST;
+	/* Identity for 1 <= n <= cls, but the verifier can see the bound (clang 14 drops a
+	 * plain clamp by reusing the unclamped register). */
+	barrier_var(n);
+	n = ((n - 1) & (cls - 1)) + 1;
+	if (e->chunk_len && bpf_probe_read_user(e->data, n, (void *)(c->buf + off))) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return -2;
+	}
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}
+
+static long emit_chunk(__u32 i, struct emit_ctx *c)
+{
+	__u32 off = i * CHUNK_MAX;
+	__u32 n;
+	int err;
+
+	if (off >= c->captured)
+		return 1;
+	n = c->captured - off;
+	if (n > CHUNK_MAX)
+		n = CHUNK_MAX;
+	if (n <= 256)
+		err = emit_sized(c, off, n, 256);
+	else if (n <= 1024)
+		err = emit_sized(c, off, n, 1024);
+	else if (n <= 4096)
+		err = emit_sized(c, off, n, 4096);
+	else
+		err = emit_sized(c, off, n, CHUNK_MAX);
+	if (err) {
+		/* Stop here: user space closes the record with what arrived. */
+		c->err = err;
+		return 1;
+	}
+	c->done += n;
+	c->chunks++;
+	return 0;
+}
+
+/* Per-CPU scratch for the record template: too big for the 512-byte BPF stack with the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct data_event);
+} tmpl_scratch SEC(".maps");
+
+SEC("uretprobe")
+int BPF_KRETPROBE(tls_exit, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, zero = 0;
+	struct task_struct *task;
+	struct inflight *inp, in;
+	struct ssl_key key = {};
+	struct ssl_conn *cached, learned = {};
+	struct data_event *e;
+	struct emit_ctx c = {};
+	__u64 moved = 0, sk = 0;
+	__u32 nchunks;
+
+	inp = bpf_map_lookup_elem(&inflight, &tid);
+	if (!inp)
+		return 0;
+	in = *inp;
+	bpf_map_delete_elem(&inflight, &tid);
+	count(CNT_CALLS, 1);
+
+	if (ret > 0) {
+		if (!COOKIE_EX(in.cookie))
+			moved = ret;
+		else if (bpf_probe_read_user(&moved, sizeof(moved), (void *)in.outlen))
+			count(CNT_READ_FAULT, 1), moved = 0;
+	}
+	if (!moved || moved > 0x7fffffff) {
+		count(CNT_CALLS_FAILED, 1);
+		return 0;
+	}
+
+	e = bpf_map_lookup_elem(&tmpl_scratch, &zero);
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->fd = -1;
+	key.tgid = id >> 32;
+	key.ssl = in.ssl;
+
+	if (in.conflict) {
+		count(CNT_INTEGRITY, 1);
+	} else if (in.fd >= 0) {
+		sk = socket_tuple(in.fd, &e->conn);
+		e->fd = in.fd;
+		e->attribution = ATTR_SYSCALL;
+		learned.fd = in.fd;
+		learned.sk = sk;
+		bpf_map_update_elem(&ssl_conns, &key, &learned, BPF_ANY);
+	} else if ((cached = bpf_map_lookup_elem(&ssl_conns, &key))) {
+		learned = *cached;
+		sk = socket_tuple(learned.fd, &e->conn);
+		if (sk && sk == learned.sk) {
+			e->fd = learned.fd;
+			e->attribution = ATTR_CACHED;
+		} else {
+			/* The fd now names another socket or none: never guess. */
+			__builtin_memset(&e->conn, 0, sizeof(e->conn));
+			bpf_map_delete_elem(&ssl_conns, &key);
+		}
+	}
+	if (e->attribution == ATTR_UNATTRIBUTED)
+		count(CNT_UNATTRIBUTED, 1);
+
+	task = (struct task_struct *)bpf_get_current_task();
+	fill_hdr(&e->hdr, EV_DATA, sizeof(*e), __sync_fetch_and_add(&call_seq, 1));
+	e->ssl = in.ssl;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	e->len = moved;
+	e->captured = moved < max_capture ? moved : max_capture;
+	e->lib = COOKIE_LIB(in.cookie);
+	e->dir = COOKIE_DIR(in.cookie);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (e->captured < moved) {
+		count(CNT_TRUNCATED, 1);
+		count(CNT_TRUNCATED_BYTES, moved - e->captured);
+	}
+
+	c.tmpl = e;
+	c.buf = in.buf;
+	c.captured = e->captured;
+	nchunks = (e->captured + CHUNK_MAX - 1) / CHUNK_MAX;
+	if (nchunks > MAX_CHUNKS)
+		nchunks = MAX_CHUNKS;
+	if (nchunks)
+		bpf_loop(nchunks, emit_chunk, &c, 0);
+	else
+		c.err = emit_sized(&c, 0, 0, 256) ?: (c.chunks = 1, 0); /* metadata only */
+
+	/* Accounting per call: calls that moved data == records emitted + records lost. */
+	if (!c.chunks)
+		count(c.err == -2 ? CNT_READ_FAULT : CNT_LOST_RINGBUF, 1);
+	else
+		count(CNT_EVENTS, 1);
+	if (c.chunks && c.err)
+		count(c.err == -2 ? CNT_READ_FAULT : CNT_LOST_PARTIAL, 1);
+	count(CNT_BYTES, c.done);
+	count(CNT_LOST_BYTES, c.captured - c.done);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

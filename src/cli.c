@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/abi.h"
+#include "cli.h"
+
+const char *argp_program_version = "tlsscope 0.1";
+
+static const char doc[] =
+	"Shows the plaintext of every process's TLS traffic, attributed to its process and TCP "
+	"connection, without keys, proxies or restarts. Run as root.\n"
+	"\n"
+	"Examples:\n"
+	"  tlsscope                          trace the whole host, live text view\n"
+	"  tlsscope -c curl                  only processes whose command is curl\n"
+	"  tlsscope -p 1234 --format json    one process, JSON lines\n"
+	"  tlsscope --format json -o out.jsonl --duration 60\n"
+	"  tlsscope --max-capture 1048576    keep up to 1 MiB of each TLS call";
+
+enum {
+	OPT_FORMAT = 0x100,
+	OPT_MAX_CAPTURE,
+	OPT_RINGBUF_SIZE,
+	OPT_STATS_INTERVAL,
+	OPT_DURATION,
+	OPT_READY_FILE,
+	OPT_COLOR,
+	OPT_NO_COLOR,
+};
+
+static const struct argp_option options[] = {
+	{"pid", 'p', "PID", 0, "Trace only this process", 0},
+	{"comm", 'c', "NAME", 0, "Trace only processes whose command name is NAME (up to 15 chars)",
+	 0},
+	{"format", OPT_FORMAT, "FMT", 0, "Output format: text (default) or json", 0},
+	{"output", 'o', "FILE", 0, "Write to FILE (mode 0600) instead of stdout", 0},
+	{"max-capture", OPT_MAX_CAPTURE, "BYTES", 0,
+	 "Keep at most BYTES of each TLS call (default 16384; len still tells the whole)", 0},
+	{"ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0,
+	 "Ring buffer size, a power of two >= 4096 (default 8388608)", 0},
+	{"stats-interval", OPT_STATS_INTERVAL, "SECONDS", 0,
+	 "Report counters and losses every SECONDS (always once at exit)", 0},
+	{"duration", OPT_DURATION, "SECONDS", 0, "Stop after SECONDS", 0},
+	{"ready-file", OPT_READY_FILE, "PATH", 0,
+	 "Create PATH once every probe is attached (it is removed at start)", 0},
+	{"color", OPT_COLOR, NULL, 0, "Colour the text view even when not on a terminal", 0},
+	{"no-color", OPT_NO_COLOR, NULL, 0, "Never colour the text view", 0},
+	{"verbose", 'v', NULL, 0, "More messages on stderr (repeat for debug); never changes what is traced",
+	 0},
+	{0},
+};
+
+static int parse_uint(struct argp_state *state, const char *name, const char *arg,
+		      unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	if (!arg[0] || arg[0] == '-' || arg[0] == '+')
+		goto bad;
+	*out = strtoull(arg, &end, 10);
+	if (errno || *end || *out > max)
+		goto bad;
+	return 0;
+bad:
+	argp_error(state, "invalid %s '%s': expected a whole number from 0 to %llu", name, arg,
+		   max);
+	return EINVAL;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct config *cfg = state->input;
+	unsigned long long v;
+
+	switch (key) {
+	case 'p':
+		if (parse_uint(state, "pid", arg, INT_MAX, &v))
+			return EINVAL;
+		if (!v)
+			argp_error(state, "invalid pid '0'");
+		cfg->pid = v;
+		break;
+	case 'c':
+		if (!arg[0] || strlen(arg) >= sizeof(cfg->comm))
+			argp_error(state, "invalid comm '%s': 1 to 15 characters", arg);
+		strcpy(cfg->comm, arg);
+		break;
+	case OPT_FORMAT:
+		if (!strcmp(arg, "text"))
+			cfg->format = FORMAT_TEXT;
+		else if (!strcmp(arg, "json"))
+			cfg->format = FORMAT_JSON;
+		else
+			argp_error(state, "invalid format '%s': text or json", arg);
+		break;
+	case 'o':
+		cfg->output = arg;
+		break;
+	case OPT_MAX_CAPTURE:
+		if (parse_uint(state, "max-capture", arg, (unsigned long long)CHUNK_MAX * MAX_CHUNKS,
+			       &v))
+			return EINVAL;
+		cfg->max_capture = v;
+		break;
+	case OPT_RINGBUF_SIZE:
+		if (parse_uint(state, "ringbuf-size", arg, 1u << 30, &v))
+			return EINVAL;
+		if (v < 4096 || (v & (v - 1)))
+			argp_error(state, "invalid ringbuf-size '%s': a power of two >= 4096", arg);
+		cfg->ringbuf_size = v;
+		break;
+	case OPT_STATS_INTERVAL:
+		if (parse_uint(state, "stats-interval", arg, 86400, &v))
+			return EINVAL;
+		cfg->stats_interval = v;
+		break;
+	case OPT_DURATION:
+		if (parse_uint(state, "duration", arg, 365 * 86400, &v))
+			return EINVAL;
+		cfg->duration = v;
+		break;
+	case OPT_READY_FILE:
+		cfg->ready_file = arg;
+		break;
+	case OPT_COLOR:
+		cfg->color = 1;
+		break;
+	case OPT_NO_COLOR:
+		cfg->color = 0;
+		break;
+	case 'v':
+		cfg->verbose++;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct config *cfg, int *exit_now)
+{
+	static const struct argp argp = {options, parse_opt, NULL, doc, NULL, NULL, NULL};
+	int err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_capture = DEFAULT_MAX_CAPTURE;
+	cfg->ringbuf_size = 8u << 20;
+	cfg->color = -1;
+	*exit_now = 0;
+	/* argp exits with argp_err_exit_status (64 by default) on usage errors: we want 2. */
+	argp_err_exit_status = 2;
+	err = argp_parse(&argp, argc, argv, 0, NULL, cfg);
+	if (err) {
+		*exit_now = 1;
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSSCOPE_CLI_H
+#define TLSSCOPE_CLI_H
+
+#include <stdint.h>
+
+enum output_format { FORMAT_TEXT, FORMAT_JSON };
+
+struct config {
+	uint32_t pid; /* 0: every process */
+	char comm[16]; /* "": every command */
+	enum output_format format;
+	const char *output; /* NULL: stdout */
+	uint32_t max_capture;
+	uint32_t ringbuf_size;
+	unsigned int stats_interval; /* seconds, 0: only at exit */
+	unsigned int duration; /* seconds, 0: until a signal */
+	const char *ready_file;
+	int verbose;
+	int color; /* -1: when stdout is a terminal */
+};
+
+/*
+ * Parses argv into cfg. Returns 0, or the exit status to leave with: 2 for a usage error
+ * (the message is printed), 0 after --help or --version.
+ */
+int cli_parse(int argc, char **argv, struct config *cfg, int *exit_now);
+
+#endif

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "discover.h"
+
+int maps_parse_line(char *line, struct maps_entry *e)
+{
+	int path_at = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n", &e->start,
+		   &e->end, e->perms, &e->offset, &e->dev_major, &e->dev_minor, &e->ino,
+		   &path_at) < 7)
+		return -EINVAL;
+	/* %n is not reached when nothing follows the inode: an anonymous mapping. */
+	e->path = path_at ? line + path_at : "";
+	return 0;
+}
+
+int discover_pid(uint32_t pid, discover_fn fn, void *ctx)
+{
+	char path[64], line[4096 + 128], open_path[4096 + 64];
+	const char *last = NULL;
+	char *last_buf = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct maps_entry e;
+		struct found_lib lib;
+		size_t n = strlen(line);
+
+		if (n && line[n - 1] == '\n')
+			line[n - 1] = 0;
+		if (maps_parse_line(line, &e) || e.path[0] != '/' || !e.ino)
+			continue;
+		/* A library spans several consecutive lines: report it once per process. */
+		if (last && !strcmp(last, e.path))
+			continue;
+		lib.adapter = tls_adapter_for_path(e.path);
+		if (!lib.adapter || strstr(e.path, " (deleted)"))
+			continue;
+		free(last_buf);
+		last = last_buf = strdup(e.path);
+		snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", pid, e.path);
+		lib.pid = pid;
+		lib.path = e.path;
+		lib.open_path = open_path;
+		fn(ctx, &lib);
+	}
+	free(last_buf);
+	fclose(f);
+	return 0;
+}
+
+int discover_all(discover_fn fn, void *ctx)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		char *end;
+		unsigned long pid;
+
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		pid = strtoul(d->d_name, &end, 10);
+		if (*end || pid == (unsigned long)getpid())
+			continue;
+		discover_pid(pid, fn, ctx); /* processes come and go: errors are expected */
+	}
+	closedir(dir);
+	for (const struct tls_adapter *const *a = tls_adapters; *a; a++) {
+		for (const char *const *p = (*a)->system_paths; p && *p; p++) {
+			struct found_lib lib = {.path = *p, .open_path = *p, .adapter = *a};
+
+			if (access(*p, R_OK) == 0)
+				fn(ctx, &lib);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <string.h>
+
+#include "events.h"
+
+static const size_t min_size[EV__MAX] = {
+	[EV_DATA] = sizeof(struct data_event),
+	[EV_EXEC] = sizeof(struct exec_event),
+	[EV_EXIT] = sizeof(struct exit_event),
+	[EV_MMAP] = sizeof(struct mmap_event),
+};
+
+static int data_valid(const struct data_event *e)
+{
+	if (e->hdr.size != sizeof(*e) + (size_t)e->chunk_len || e->chunk_len > CHUNK_MAX)
+		return 0;
+	if (e->captured > e->len || e->offset > e->captured ||
+	    e->chunk_len > e->captured - e->offset)
+		return 0;
+	if (e->dir > DIR_INGRESS || e->attribution > ATTR_CACHED || e->conn.role > ROLE_SERVER)
+		return 0;
+	return 1;
+}
+
+int event_decode(const void *raw, size_t size, struct event_view *v)
+{
+	const struct event_hdr *h = raw;
+
+	memset(v, 0, sizeof(*v));
+	if (size < sizeof(*h) || h->size > size || h->size < sizeof(*h))
+		return -EBADMSG;
+	if (h->type == 0 || h->type >= EV__MAX)
+		return -ENOTSUP;
+	if (h->size < min_size[h->type])
+		return -EBADMSG;
+	v->type = h->type;
+	v->hdr = h;
+	v->data = raw; /* every member of the union is the same pointer */
+	if (h->type == EV_DATA && !data_valid(v->data))
+		return -EBADMSG;
+	return 0;
+}

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+#include "agent.h"
+#include "cli.h"
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	int exit_now, status;
+
+	status = cli_parse(argc, argv, &cfg, &exit_now);
+	if (exit_now)
+		return status;
+	return agent_run(&cfg);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An output. Each sink is one file with one ops table; the agent calls write for every
+ * record and never knows which sink it talks to.
+ */
+#ifndef TLSSCOPE_SINK_H
+#define TLSSCOPE_SINK_H
+
+#include <stdio.h>
+
+#include "record.h"
+#include "util/buf.h"
+
+struct sink_opts {
+	FILE *out; /* records */
+	FILE *err; /* human-facing status lines (the text view's stats) */
+	int color;
+};
+
+struct sink_ops {
+	const char *name;
+	/* Returns the sink's state, or NULL with errno set. */
+	void *(*open)(const struct sink_opts *opts);
+	/* Returns 0 or a negative errno; the record is then counted as lost. */
+	int (*write)(void *sink, const struct record *r);
+	int (*flush)(void *sink);
+	void (*close)(void *sink);
+};
+
+/* The formatters behind the sinks, pure functions of a record (unit-tested). */
+void json_format_data(struct buf *b, const struct data_record *d);
+void json_format_stats(struct buf *b, const struct stats_record *st);
+void text_format_data(struct buf *b, const struct data_record *d, int color);
+void text_format_stats(struct buf *b, const struct stats_record *st);
+
+extern const struct sink_ops text_sink_ops;
+extern const struct sink_ops json_sink_ops;
+
+#endif

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The live text view: a header line per TLS call, then its plaintext, indented. Mostly
+ * printable payloads are shown as text with other bytes escaped; binary ones as a hex dump.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sink/sink.h"
+#include "util/addr.h"
+
+#define C_DIM "\033[2m"
+#define C_OUT "\033[36m"
+#define C_IN "\033[33m"
+#define C_RESET "\033[0m"
+
+struct text_sink {
+	struct sink_opts opts;
+	struct buf b;
+};
+
+static int printable(uint8_t c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t';
+}
+
+static void put_text(struct buf *b, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	int bol = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (bol) {
+			buf_puts(b, "    ");
+			bol = 0;
+		}
+		if (c == '\n') {
+			buf_putc(b, '\n');
+			bol = 1;
+		} else if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
+			continue;
+		} else if (c == '\t' || (c >= 0x20 && c < 0x7f && c != '\\')) {
+			buf_putc(b, c);
+		} else if (c == '\\') {
+			buf_puts(b, "\\\\");
+		} else {
+			char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+
+			buf_put(b, esc, 4);
+		}
+	}
+	if (!bol)
+		buf_putc(b, '\n');
+}
+
+static void put_hex(struct buf *b, const uint8_t *p, size_t n)
+{
+	for (size_t off = 0; off < n; off += 16) {
+		size_t m = n - off < 16 ? n - off : 16;
+
+		buf_printf(b, "    %06zx ", off);
+		for (size_t i = 0; i < 16; i++) {
+			if (i < m)
+				buf_printf(b, " %02x", p[off + i]);
+			else
+				buf_puts(b, "   ");
+		}
+		buf_puts(b, "  ");
+		for (size_t i = 0; i < m; i++)
+			buf_putc(b, p[off + i] >= 0x20 && p[off + i] < 0x7f ? p[off + i] : '.');
+		buf_putc(b, '\n');
+	}
+}
+
+void text_format_data(struct buf *b, const struct data_record *d, int color)
+{
+	char local[ENDPOINT_STRLEN], remote[ENDPOINT_STRLEN];
+	time_t secs = d->ts / 1000000000ull;
+	size_t nprint = 0;
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	buf_printf(b, "%s%02d:%02d:%02d.%06llu%s %.*s[%u] %s%s%s ", color ? C_DIM : "", tm.tm_hour,
+		   tm.tm_min, tm.tm_sec, (unsigned long long)(d->ts % 1000000000ull / 1000),
+		   color ? C_RESET : "", TASK_COMM_LEN, d->comm, d->pid,
+		   color ? (d->dir == DIR_EGRESS ? C_OUT : C_IN) : "",
+		   d->dir == DIR_EGRESS ? "write" : "read ", color ? C_RESET : "");
+	if (d->conn) {
+		endpoint_format(local, d->conn->family, d->conn->laddr, d->conn->lport);
+		endpoint_format(remote, d->conn->family, d->conn->raddr, d->conn->rport);
+		buf_printf(b, "%s %s %s (%s, fd %d)", local, d->dir == DIR_EGRESS ? "->" : "<-",
+			   remote, role_name(d->conn->role), d->fd);
+	} else if (d->fd >= 0) {
+		buf_printf(b, "fd %d (not a TCP socket)", d->fd);
+	} else {
+		buf_puts(b, "unattributed");
+	}
+	buf_printf(b, " %s %u B", tls_lib_name(d->lib), d->len);
+	if (d->captured < d->len)
+		buf_printf(b, " (%u captured, %s)", d->captured,
+			   d->truncated == TRUNC_LOST ? "rest lost" : "--max-capture");
+	buf_putc(b, '\n');
+	for (size_t i = 0; i < d->captured; i++)
+		nprint += printable(d->data[i]);
+	/* Mostly text (HTTP/1, JSON, ...) reads better as text; the rest as a hex dump. */
+	if (nprint * 10 >= (size_t)d->captured * 9)
+		put_text(b, d->data, d->captured);
+	else
+		put_hex(b, d->data, d->captured);
+}
+
+void text_format_stats(struct buf *b, const struct stats_record *st)
+{
+	uint64_t lost = st->lost_incomplete + st->lost_decode + st->lost_sink;
+
+	for (int c = 0; c < CNT__MAX; c++)
+		if (counter_is_loss(c) && c != CNT_LOST_BYTES && c != CNT_TRUNCATED_BYTES &&
+		    c != CNT_TRUNCATED)
+			lost += st->counters[c];
+	buf_printf(b,
+		   "tlsscope: stats: %llu records, %llu bytes, %llu calls (%llu returned no data), "
+		   "%llu lost, %llu truncated by --max-capture, %llu integrity violations, "
+		   "%llu unattributed, %llu probes on %u files",
+		   (unsigned long long)st->counters[CNT_EVENTS],
+		   (unsigned long long)st->counters[CNT_BYTES],
+		   (unsigned long long)st->counters[CNT_CALLS],
+		   (unsigned long long)st->counters[CNT_CALLS_FAILED], (unsigned long long)lost,
+		   (unsigned long long)st->counters[CNT_TRUNCATED],
+		   (unsigned long long)st->counters[CNT_INTEGRITY],
+		   (unsigned long long)st->counters[CNT_UNATTRIBUTED],
+		   (unsigned long long)st->probes_attached, st->nlibs);
+	if (lost) {
+		buf_puts(b, " [lost:");
+		for (int c = 0; c < CNT__MAX; c++)
+			if (counter_is_loss(c) && st->counters[c])
+				buf_printf(b, " %s=%llu", counter_name(c),
+					   (unsigned long long)st->counters[c]);
+		if (st->lost_incomplete)
+			buf_printf(b, " incomplete=%llu", (unsigned long long)st->lost_incomplete);
+		if (st->lost_decode)
+			buf_printf(b, " decode=%llu", (unsigned long long)st->lost_decode);
+		if (st->lost_sink)
+			buf_printf(b, " sink=%llu", (unsigned long long)st->lost_sink);
+		buf_putc(b, ']');
+	}
+	buf_putc(b, '\n');
+}
+
+static void *text_open(const struct sink_opts *opts)
+{
+	struct text_sink *s = calloc(1, sizeof(*s));
+
+	if (s)
+		s->opts = *opts;
+	return s;
+}
+
+static int text_write(void *sink, const struct record *r)
+{
+	struct text_sink *s = sink;
+	FILE *f = r->type == REC_DATA ? s->opts.out : s->opts.err;
+
+	buf_reset(&s->b);
+	if (r->type == REC_DATA)
+		text_format_data(&s->b, r->data, s->opts.color);
+	else
+		text_format_stats(&s->b, r->stats);
+	if (s->b.oom)
+		return -ENOMEM;
+	if (fwrite(s->b.p, 1, s->b.len, f) != s->b.len)
+		return -EIO;
+	return 0;
+}
+
+static int text_flush(void *sink)
+{
+	struct text_sink *s = sink;
+
+	fflush(s->opts.err);
+	return fflush(s->opts.out) ? -errno : 0;
+}
+
+static void text_close(void *sink)
+{
+	struct text_sink *s = sink;
+
+	if (!s)
+		return;
+	buf_free(&s->b);
+	free(s);
+}
+
+const struct sink_ops text_sink_ops = {
+	.name = "text",
+	.open = text_open,
+	.write = text_write,
+	.flush = text_flush,
+	.close = text_close,
+};

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A TLS library adapter: which files hold the library and which of its functions move
+ * plaintext. Adding a library is one adapter file plus a row in tls_adapters[]; the BPF
+ * programs are shared and learn the library and calling convention from the cookie.
+ */
+#ifndef TLSSCOPE_TLS_ADAPTER_H
+#define TLSSCOPE_TLS_ADAPTER_H
+
+#include <stddef.h>
+
+#include "bpf/abi.h"
+
+struct tls_func {
+	const char *sym;
+	enum data_dir dir;
+	/* 1: `int f(ssl, buf, num, size_t *moved)` returns 1/0, count via the out-pointer;
+	 * 0: `int f(ssl, buf, num)` returns the count. */
+	int ex;
+	/* The library works without it (older versions lack the _ex variants). */
+	int optional;
+};
+
+struct tls_adapter {
+	const char *name;
+	enum tls_lib lib;
+	/* File name prefixes that identify a shared library of this adapter, NULL-ended. */
+	const char *const *sonames;
+	const struct tls_func *funcs;
+	unsigned int nfuncs;
+	/* Where the system keeps it, probed at start even if no process maps it yet. */
+	const char *const *system_paths;
+};
+
+extern const struct tls_adapter openssl_adapter;
+
+/* Every adapter, NULL-ended. */
+extern const struct tls_adapter *const tls_adapters[];
+
+/* The adapter whose sonames match the file name part of path, or NULL. */
+const struct tls_adapter *tls_adapter_for_path(const char *path);
+
+#endif

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+#include <string.h>
+
+#include "tls/adapter.h"
+
+const struct tls_adapter *const tls_adapters[] = {
+	&openssl_adapter,
+	NULL,
+};
+
+const struct tls_adapter *tls_adapter_for_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	for (const struct tls_adapter *const *a = tls_adapters; *a; a++)
+		for (const char *const *so = (*a)->sonames; *so; so++)
+			if (!strncmp(base, *so, strlen(*so)))
+				return *a;
+	return NULL;
+}

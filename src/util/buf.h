@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A growable byte buffer that formatters append to. It is reset, never freed, between
+ * records so the hot path does not allocate once it has grown to the largest record.
+ */
+#ifndef TLSSCOPE_BUF_H
+#define TLSSCOPE_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf {
+	char *p;
+	size_t len;
+	size_t cap;
+	int oom; /* an allocation failed: contents are incomplete */
+};
+
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+/* Makes room for n more bytes; returns 0 or -ENOMEM (and sets b->oom). */
+int buf_reserve(struct buf *b, size_t n);
+void buf_put(struct buf *b, const void *p, size_t n);
+void buf_putc(struct buf *b, char c);
+void buf_puts(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A JSON string literal, quotes included; bytes that are not valid UTF-8 become U+FFFD. */
+void buf_put_json_str(struct buf *b, const char *s, size_t n);
+/* Standard base64 with padding (RFC 4648 section 4). */
+void buf_put_base64(struct buf *b, const uint8_t *p, size_t n);
+size_t base64_len(size_t n);
+
+#endif
