@@ -65,12 +65,12 @@ enum counter {
 	CNT_EVENTS, /* data records submitted */
 	CNT_BYTES, /* payload bytes submitted */
 	CNT_LOST_RINGBUF, /* calls whose record was dropped whole: ring buffer full */
-	CNT_LOST_PARTIAL, /* calls whose record lost its tail: ring buffer full */
+	CNT_LOST_PARTIAL, /* calls whose record lost its tail: ring full or read fault */
 	CNT_LOST_BYTES, /* captured bytes that never reached user space */
 	CNT_TRUNCATED, /* calls cut by --max-capture */
 	CNT_TRUNCATED_BYTES, /* bytes not captured because of --max-capture */
 	CNT_MAP_FULL, /* a call could not be tracked: in-flight map full */
-	CNT_READ_FAULT, /* calls whose plaintext (or its tail) could not be read */
+	CNT_READ_FAULT, /* calls dropped whole: their plaintext could not be read */
 	CNT_INTEGRITY, /* a call's syscalls touched more than one fd */
 	CNT_UNATTRIBUTED, /* records with no connection */
 	CNT_NESTED, /* a call began while another was in flight on the thread */

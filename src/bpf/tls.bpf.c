@@ -189,8 +189,11 @@ int BPF_KRETPROBE(tls_exit, long ret)
 	if (ret > 0) {
 		if (!COOKIE_EX(in.cookie))
 			moved = ret;
-		else if (bpf_probe_read_user(&moved, sizeof(moved), (void *)in.outlen))
-			count(CNT_READ_FAULT, 1), moved = 0;
+		else if (bpf_probe_read_user(&moved, sizeof(moved), (void *)in.outlen)) {
+			/* It moved data, we cannot tell how much: a loss, not a failed call. */
+			count(CNT_READ_FAULT, 1);
+			return 0;
+		}
 	}
 	if (!moved || moved > 0x7fffffff) {
 		count(CNT_CALLS_FAILED, 1);
@@ -261,7 +264,7 @@ int BPF_KRETPROBE(tls_exit, long ret)
 	else
 		count(CNT_EVENTS, 1);
 	if (c.chunks && c.err)
-		count(c.err == -2 ? CNT_READ_FAULT : CNT_LOST_PARTIAL, 1);
+		count(CNT_LOST_PARTIAL, 1);
 	count(CNT_BYTES, c.done);
 	count(CNT_LOST_BYTES, c.captured - c.done);
 	return 0;
