@@ -36,7 +36,7 @@
 /* A call whose chunks stopped arriving this long ago is closed with what it has. */
 #define STALE_CALL_NS 1000000000ull
 /* EV_MMAP arrives at mmap entry: look at the mapping once it exists. */
-#define MMAP_SETTLE_NS 5000000ull
+#define MMAP_SETTLE_NS	  5000000ull
 #define MAX_PENDING_MMAPS 1024
 
 struct pending_mmap {
@@ -344,7 +344,8 @@ static int setup_loop(struct agent *ag)
 	ag->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ag->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	ag->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (ag->sigfd < 0 || ag->tickfd < 0 || ag->epfd < 0 || timerfd_settime(ag->tickfd, 0, &its, NULL))
+	if (ag->sigfd < 0 || ag->tickfd < 0 || ag->epfd < 0 ||
+	    timerfd_settime(ag->tickfd, 0, &its, NULL))
 		return -errno;
 	ev.data.fd = ag->sigfd;
 	epoll_ctl(ag->epfd, EPOLL_CTL_ADD, ag->sigfd, &ev);

@@ -96,8 +96,8 @@ static int remember(struct attacher *a, const struct stat *st, const struct foun
 		a->files_cap = cap;
 	}
 	a->files[a->nfiles] = (struct probed_file){st->st_dev, st->st_ino};
-	a->libs[a->nfiles] = (struct lib_status){.path = strdup(lib->path),
-						 .lib = lib->adapter->name};
+	a->libs[a->nfiles] =
+		(struct lib_status){.path = strdup(lib->path), .lib = lib->adapter->name};
 	if (!a->libs[a->nfiles].path)
 		return -ENOMEM;
 	a->nfiles++;
@@ -141,8 +141,8 @@ int attacher__add(struct attacher *a, const struct found_lib *lib)
 	status->failed = failed;
 	a->attached += ok;
 	a->failed += failed;
-	pr_info("probed %s (%s, pid %u): %u probes, %u failed\n", lib->path, ad->name, lib->pid,
-		ok, failed);
+	pr_info("probed %s (%s, pid %u): %u probes, %u failed\n", lib->path, ad->name, lib->pid, ok,
+		failed);
 	return ok ? (int)ok : -ENOENT;
 }
 

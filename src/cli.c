@@ -50,8 +50,8 @@ static const struct argp_option options[] = {
 	 "Create PATH once every probe is attached (it is removed at start)", 0},
 	{"color", OPT_COLOR, NULL, 0, "Colour the text view even when not on a terminal", 0},
 	{"no-color", OPT_NO_COLOR, NULL, 0, "Never colour the text view", 0},
-	{"verbose", 'v', NULL, 0, "More messages on stderr (repeat for debug); never changes what is traced",
-	 0},
+	{"verbose", 'v', NULL, 0,
+	 "More messages on stderr (repeat for debug); never changes what is traced", 0},
 	{0},
 };
 
@@ -103,8 +103,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cfg->output = arg;
 		break;
 	case OPT_MAX_CAPTURE:
-		if (parse_uint(state, "max-capture", arg, (unsigned long long)CHUNK_MAX * MAX_CHUNKS,
-			       &v))
+		if (parse_uint(state, "max-capture", arg,
+			       (unsigned long long)CHUNK_MAX * MAX_CHUNKS, &v))
 			return EINVAL;
 		cfg->max_capture = v;
 		break;

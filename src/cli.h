@@ -7,14 +7,14 @@
 enum output_format { FORMAT_TEXT, FORMAT_JSON };
 
 struct config {
-	uint32_t pid; /* 0: every process */
+	uint32_t pid;  /* 0: every process */
 	char comm[16]; /* "": every command */
 	enum output_format format;
 	const char *output; /* NULL: stdout */
 	uint32_t max_capture;
 	uint32_t ringbuf_size;
 	unsigned int stats_interval; /* seconds, 0: only at exit */
-	unsigned int duration; /* seconds, 0: until a signal */
+	unsigned int duration;	     /* seconds, 0: until a signal */
 	const char *ready_file;
 	int verbose;
 	int color; /* -1: when stdout is a terminal */

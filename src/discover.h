@@ -23,8 +23,8 @@ struct maps_entry {
 int maps_parse_line(char *line, struct maps_entry *e);
 
 struct found_lib {
-	uint32_t pid; /* 0 for a system path found without a process */
-	const char *path; /* as the process sees it */
+	uint32_t pid;	       /* 0 for a system path found without a process */
+	const char *path;      /* as the process sees it */
 	const char *open_path; /* how the agent reaches the same file */
 	const struct tls_adapter *adapter;
 };

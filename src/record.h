@@ -18,7 +18,7 @@ enum record_type {
 enum truncation {
 	TRUNC_NONE,
 	TRUNC_LIMIT, /* --max-capture */
-	TRUNC_LOST, /* chunks lost on the way (counted in stats) */
+	TRUNC_LOST,  /* chunks lost on the way (counted in stats) */
 };
 
 /* One TLS call. conn is NULL when the connection is not known. */
@@ -40,7 +40,7 @@ struct data_record {
 
 struct lib_status {
 	const char *path; /* as found, in the agent's mount namespace */
-	const char *lib; /* adapter name */
+	const char *lib;  /* adapter name */
 	unsigned int probes;
 	unsigned int failed;
 };
@@ -48,9 +48,9 @@ struct lib_status {
 struct stats_record {
 	uint64_t ts;
 	uint64_t counters[CNT__MAX]; /* summed over CPUs */
-	uint64_t lost_incomplete; /* records closed with chunks missing */
-	uint64_t lost_decode; /* ring records that failed to decode */
-	uint64_t lost_sink; /* records a sink could not write */
+	uint64_t lost_incomplete;    /* records closed with chunks missing */
+	uint64_t lost_decode;	     /* ring records that failed to decode */
+	uint64_t lost_sink;	     /* records a sink could not write */
 	uint64_t probes_attached;
 	uint64_t probes_failed;
 	const struct lib_status *libs;

@@ -36,45 +36,45 @@ enum tls_lib {
 };
 
 enum data_dir {
-	DIR_EGRESS = 0, /* written by the process */
+	DIR_EGRESS = 0,	 /* written by the process */
 	DIR_INGRESS = 1, /* read by the process */
 };
 
 enum attribution {
 	ATTR_UNATTRIBUTED = 0, /* no trustworthy fd: conn is unknown */
-	ATTR_SYSCALL = 1, /* fd seen in a socket syscall inside this very call */
-	ATTR_CACHED = 2, /* fd remembered for this ssl from an earlier call */
+	ATTR_SYSCALL = 1,      /* fd seen in a socket syscall inside this very call */
+	ATTR_CACHED = 2,       /* fd remembered for this ssl from an earlier call */
 };
 
 enum conn_role {
 	ROLE_UNKNOWN = 0, /* socket older than the agent: user space decides */
-	ROLE_CLIENT = 1, /* the socket connected */
-	ROLE_SERVER = 2, /* the socket was accepted */
+	ROLE_CLIENT = 1,  /* the socket connected */
+	ROLE_SERVER = 2,  /* the socket was accepted */
 };
 
 /* Cookie layout: bits 0-7 library, bit 8 direction, bit 9 "_ex" (length via out-pointer). */
-#define COOKIE_LIB(c) ((__u32)(c)&0xff)
-#define COOKIE_DIR(c) (((__u32)(c) >> 8) & 1)
-#define COOKIE_EX(c) (((__u32)(c) >> 9) & 1)
+#define COOKIE_LIB(c)		  ((__u32)(c)&0xff)
+#define COOKIE_DIR(c)		  (((__u32)(c) >> 8) & 1)
+#define COOKIE_EX(c)		  (((__u32)(c) >> 9) & 1)
 #define MAKE_COOKIE(lib, dir, ex) ((__u64)(lib) | ((__u64)(dir) << 8) | ((__u64)(ex) << 9))
 
 /* Loss and accounting counters, one per-CPU array slot each; user space sums them. */
 enum counter {
-	CNT_CALLS, /* TLS calls that returned */
-	CNT_CALLS_FAILED, /* calls that returned <= 0: no data */
-	CNT_EVENTS, /* data records submitted */
-	CNT_BYTES, /* payload bytes submitted */
-	CNT_LOST_RINGBUF, /* calls whose record was dropped whole: ring buffer full */
-	CNT_LOST_PARTIAL, /* calls whose record lost its tail: ring full or read fault */
-	CNT_LOST_BYTES, /* captured bytes that never reached user space */
-	CNT_TRUNCATED, /* calls cut by --max-capture */
+	CNT_CALLS,	     /* TLS calls that returned */
+	CNT_CALLS_FAILED,    /* calls that returned <= 0: no data */
+	CNT_EVENTS,	     /* data records submitted */
+	CNT_BYTES,	     /* payload bytes submitted */
+	CNT_LOST_RINGBUF,    /* calls whose record was dropped whole: ring buffer full */
+	CNT_LOST_PARTIAL,    /* calls whose record lost its tail: ring full or read fault */
+	CNT_LOST_BYTES,	     /* captured bytes that never reached user space */
+	CNT_TRUNCATED,	     /* calls cut by --max-capture */
 	CNT_TRUNCATED_BYTES, /* bytes not captured because of --max-capture */
-	CNT_MAP_FULL, /* a call could not be tracked: in-flight map full */
-	CNT_READ_FAULT, /* calls dropped whole: their plaintext could not be read */
-	CNT_INTEGRITY, /* a call's syscalls touched more than one fd */
-	CNT_UNATTRIBUTED, /* records with no connection */
-	CNT_NESTED, /* a call began while another was in flight on the thread */
-	CNT_LOST_OTHER, /* exec/exit/mmap records dropped: ring buffer full */
+	CNT_MAP_FULL,	     /* a call could not be tracked: in-flight map full */
+	CNT_READ_FAULT,	     /* calls dropped whole: their plaintext could not be read */
+	CNT_INTEGRITY,	     /* a call's syscalls touched more than one fd */
+	CNT_UNATTRIBUTED,    /* records with no connection */
+	CNT_NESTED,	     /* a call began while another was in flight on the thread */
+	CNT_LOST_OTHER,	     /* exec/exit/mmap records dropped: ring buffer full */
 	CNT__MAX,
 };
 
@@ -82,8 +82,8 @@ struct event_hdr {
 	__u16 type;
 	__u16 flags;
 	__u32 size; /* whole record: header, body and payload */
-	__u64 ts; /* CLOCK_MONOTONIC ns */
-	__u32 pid; /* thread group id */
+	__u64 ts;   /* CLOCK_MONOTONIC ns */
+	__u32 pid;  /* thread group id */
 	__u32 tid;
 	__u64 seq; /* EV_DATA: id of the TLS call, shared by all its chunks */
 };
@@ -93,8 +93,8 @@ _Static_assert(sizeof(struct event_hdr) == 32, "event_hdr layout");
 struct conn_tuple {
 	__u8 laddr[16];
 	__u8 raddr[16];
-	__u16 lport; /* host order */
-	__u16 rport; /* host order */
+	__u16 lport;  /* host order */
+	__u16 rport;  /* host order */
 	__u16 family; /* AF_INET, AF_INET6, or 0 when unknown */
 	__u8 role;
 	__u8 _pad;
@@ -107,11 +107,11 @@ struct data_event {
 	struct event_hdr hdr;
 	__u64 ssl; /* the library's connection handle, opaque */
 	__u64 cgroup_id;
-	__u32 netns; /* network namespace inode of the process */
-	__s32 fd; /* -1 when unattributed */
-	__u32 len; /* bytes the call moved */
-	__u32 captured; /* bytes the call's record carries in all chunks */
-	__u32 offset; /* where this chunk's bytes start in the call */
+	__u32 netns;	 /* network namespace inode of the process */
+	__s32 fd;	 /* -1 when unattributed */
+	__u32 len;	 /* bytes the call moved */
+	__u32 captured;	 /* bytes the call's record carries in all chunks */
+	__u32 offset;	 /* where this chunk's bytes start in the call */
 	__u32 chunk_len; /* bytes in data[] */
 	__u8 lib;
 	__u8 dir;

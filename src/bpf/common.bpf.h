@@ -20,18 +20,18 @@
 #define __shared extern
 #endif
 
-#define AF_INET 2
-#define AF_INET6 10
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
+#define AF_INET	    2
+#define AF_INET6    10
+#define S_IFMT	    00170000
+#define S_IFSOCK    0140000
 #define IPPROTO_TCP 6
 
 /* A TLS call in flight on a thread: saved at entry, consumed at return. */
 struct inflight {
 	__u64 ssl;
 	__u64 buf;
-	__u64 outlen; /* "_ex" variants: where the library writes the byte count */
-	__s32 fd; /* first socket fd a syscall touched inside the call, or -1 */
+	__u64 outlen;	/* "_ex" variants: where the library writes the byte count */
+	__s32 fd;	/* first socket fd a syscall touched inside the call, or -1 */
 	__u32 conflict; /* a second, different fd was touched */
 	__u32 cookie;
 	__u32 _pad;
@@ -108,7 +108,7 @@ static __always_inline void count(enum counter c, __u64 n)
 static __always_inline __u64 submit_flags(void)
 {
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-									       : BPF_RB_NO_WAKEUP;
+									     : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void fill_hdr(struct event_hdr *h, __u16 type, __u32 size, __u64 seq)

@@ -10,17 +10,17 @@
 #include "common.bpf.h"
 
 #if defined(__TARGET_ARCH_x86)
-#define NR_read 0
-#define NR_write 1
-#define NR_mmap 9
-#define NR_readv 19
-#define NR_writev 20
-#define NR_sendto 44
-#define NR_recvfrom 45
-#define NR_sendmsg 46
-#define NR_recvmsg 47
-#define NR_recvmmsg 299
-#define NR_sendmmsg 307
+#define NR_read	       0
+#define NR_write       1
+#define NR_mmap	       9
+#define NR_readv       19
+#define NR_writev      20
+#define NR_sendto      44
+#define NR_recvfrom    45
+#define NR_sendmsg     46
+#define NR_recvmsg     47
+#define NR_recvmmsg    299
+#define NR_sendmmsg    307
 #define SYS_ARG0(regs) ((regs)->di)
 #define SYS_ARG2(regs) ((regs)->dx)
 #define SYS_ARG4(regs) ((regs)->r8)

@@ -93,9 +93,9 @@ struct emit_ctx {
 	struct data_event *tmpl; /* everything but the chunk fields */
 	__u64 buf;
 	__u32 captured;
-	__u32 done; /* bytes submitted */
+	__u32 done;   /* bytes submitted */
 	__u32 chunks; /* records submitted */
-	int err; /* why the chunk loop stopped early */
+	int err;      /* why the chunk loop stopped early */
 };
 
 /*

@@ -11,9 +11,9 @@
 #include "sink/sink.h"
 #include "util/addr.h"
 
-#define C_DIM "\033[2m"
-#define C_OUT "\033[36m"
-#define C_IN "\033[33m"
+#define C_DIM	"\033[2m"
+#define C_OUT	"\033[36m"
+#define C_IN	"\033[33m"
 #define C_RESET "\033[0m"
 
 struct text_sink {

@@ -122,8 +122,8 @@ void buf_put_json_str(struct buf *b, const char *str, size_t n)
 
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
 			/* Copy the longest run that needs no escaping at once. */
-			for (run = i + 1; run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' &&
-					  s[run] != '\\';
+			for (run = i + 1; run < n && s[run] >= 0x20 && s[run] < 0x80 &&
+					  s[run] != '"' && s[run] != '\\';
 			     run++)
 				;
 			buf_put(b, s + i, run - i);

@@ -9,8 +9,8 @@ extern int log_level;
 
 void log_printf(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define pr_warn(...) log_printf(LOG_WARN, __VA_ARGS__)
-#define pr_info(...) log_printf(LOG_INFO, __VA_ARGS__)
+#define pr_warn(...)  log_printf(LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  log_printf(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_printf(LOG_DEBUG, __VA_ARGS__)
 
 #endif
