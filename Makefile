@@ -6,7 +6,7 @@ CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-PKGS       := libbpf libelf zlib
+PKGS       := libbpf libelf zlib capstone
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
               -Isrc -I$(OUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -114,6 +114,6 @@ $(OUT)/tlsscope: $(AGENT_OBJS) $(OUT)/libcore.a
 $(OUT)/tests/%: tests/unit/%.c tests/unit/check.h $(OUT)/libcore.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(OUT)/libcore.a -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(OUT)/libcore.a $(LDLIBS) -o $@
 
 -include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/bpf/*.d)

@@ -10,6 +10,7 @@
 struct probed_file {
 	dev_t dev;
 	ino_t ino;
+	struct site_plan plan;
 };
 
 struct attacher {
@@ -63,14 +64,16 @@ static int keep_link(struct attacher *a, struct bpf_link *l)
 }
 
 static int probe(struct attacher *a, const char *path, const struct tls_adapter *ad,
-		 const struct tls_func *fn, int ret)
+		 const struct probe_site *site, int ret)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = fn->sym, .retprobe = ret,
+	const struct tls_func *fn = site->fn;
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret,
 		    .bpf_cookie = MAKE_COOKIE(ad->lib, fn->dir, fn->ex));
 	struct bpf_link *l;
 	int err;
 
-	l = bpf_program__attach_uprobe_opts(ret ? a->exit : a->enter, -1, path, 0, &opts);
+	l = bpf_program__attach_uprobe_opts(ret ? a->exit : a->enter, -1, path, site->offset,
+					    &opts);
 	if (!l)
 		return -errno;
 	err = keep_link(a, l);
@@ -95,7 +98,7 @@ static int remember(struct attacher *a, const struct stat *st, const struct foun
 		a->libs = s;
 		a->files_cap = cap;
 	}
-	a->files[a->nfiles] = (struct probed_file){st->st_dev, st->st_ino};
+	a->files[a->nfiles] = (struct probed_file){.dev = st->st_dev, .ino = st->st_ino};
 	a->libs[a->nfiles] =
 		(struct lib_status){.path = strdup(lib->path), .lib = lib->adapter->name};
 	if (!a->libs[a->nfiles].path)
@@ -104,9 +107,27 @@ static int remember(struct attacher *a, const struct stat *st, const struct foun
 	return 0;
 }
 
+static void log_plan(const struct found_lib *lib, const struct site_plan *plan)
+{
+	if (plan->fallback)
+		pr_warn("%s: %s; probing the exported API instead\n", lib->path, plan->why);
+	for (unsigned int i = 0; i < plan->n; i++) {
+		const struct probe_site *s = &plan->sites[i];
+
+		pr_info("%s: %s%s%s at 0x%llx: %s (%s)\n", lib->path, s->fn->sym,
+			s->fn->call_in ? ", first call in " : "",
+			s->fn->call_in ? s->fn->call_in : "", (unsigned long long)s->offset,
+			s->insn, site_cost_name(s->cost));
+		if (s->cost != SITE_OPTIMISED && s->cost != SITE_EMULATED)
+			pr_warn("%s: probe on %s is %s: each call costs ~20 us more\n", lib->path,
+				s->fn->sym, site_cost_name(s->cost));
+	}
+}
+
 int attacher__add(struct attacher *a, const struct found_lib *lib)
 {
 	const struct tls_adapter *ad = lib->adapter;
+	struct probed_file *file;
 	struct lib_status *status;
 	unsigned int ok = 0, failed = 0;
 	struct stat st;
@@ -120,21 +141,27 @@ int attacher__add(struct attacher *a, const struct found_lib *lib)
 	err = remember(a, &st, lib);
 	if (err)
 		return err;
+	file = &a->files[a->nfiles - 1];
 	status = &a->libs[a->nfiles - 1];
-	for (unsigned int i = 0; i < ad->nfuncs; i++) {
-		const struct tls_func *fn = &ad->funcs[i];
+	err = sites_plan(lib->open_path, ad, &file->plan);
+	if (err) {
+		pr_warn("%s (%s): no probe site: %s\n", lib->path, ad->name,
+			file->plan.why[0] ? file->plan.why : strerror(-err));
+		return err;
+	}
+	log_plan(lib, &file->plan);
+	for (unsigned int i = 0; i < file->plan.n; i++) {
+		const struct probe_site *site = &file->plan.sites[i];
 
 		for (int ret = 0; ret < 2; ret++) {
-			err = probe(a, lib->open_path, ad, fn, ret);
+			err = probe(a, lib->open_path, ad, site, ret);
 			if (!err) {
 				ok++;
 				continue;
 			}
-			if (fn->optional && err == -ENOENT)
-				break;
 			failed++;
-			pr_warn("attach %s:%s%s: %s\n", lib->path, fn->sym, ret ? " (return)" : "",
-				strerror(-err));
+			pr_warn("attach %s:%s%s: %s\n", lib->path, site->fn->sym,
+				ret ? " (return)" : "", strerror(-err));
 		}
 	}
 	status->probes = ok;
@@ -148,6 +175,9 @@ int attacher__add(struct attacher *a, const struct found_lib *lib)
 
 const struct lib_status *attacher__libs(const struct attacher *a, unsigned int *n)
 {
+	/* a->files moves when it grows: point at the plans only now. */
+	for (unsigned int i = 0; i < a->nfiles; i++)
+		a->libs[i].plan = &a->files[i].plan;
 	*n = a->nfiles;
 	return a->libs;
 }

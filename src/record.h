@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bpf/abi.h"
+#include "sites.h"
 
 enum record_type {
 	REC_DATA,
@@ -43,6 +44,7 @@ struct lib_status {
 	const char *lib;  /* adapter name */
 	unsigned int probes;
 	unsigned int failed;
+	const struct site_plan *plan; /* where the probes went and what each costs */
 };
 
 struct stats_record {

@@ -44,6 +44,32 @@ static void put_conn(struct buf *b, const struct conn_tuple *c)
 	buf_putc(b, '}');
 }
 
+static void put_plan(struct buf *b, const struct site_plan *plan)
+{
+	if (!plan)
+		return;
+	buf_printf(b, ",\"fallback\":%s", plan->fallback ? "true" : "false");
+	if (plan->fallback) {
+		buf_puts(b, ",\"fallback_reason\":");
+		put_str(b, plan->why);
+	}
+	buf_puts(b, ",\"sites\":[");
+	for (unsigned int i = 0; i < plan->n; i++) {
+		const struct probe_site *s = &plan->sites[i];
+
+		buf_puts(b, i ? ",{\"func\":" : "{\"func\":");
+		put_str(b, s->fn->sym);
+		if (s->fn->call_in) {
+			buf_puts(b, ",\"via\":");
+			put_str(b, s->fn->call_in);
+		}
+		buf_printf(b, ",\"offset\":%llu,\"insn\":", (unsigned long long)s->offset);
+		put_str(b, s->insn);
+		buf_printf(b, ",\"cost\":\"%s\"}", site_cost_name(s->cost));
+	}
+	buf_putc(b, ']');
+}
+
 void json_format_data(struct buf *b, const struct data_record *d)
 {
 	buf_printf(b, "{\"type\":\"data\",\"ts\":%llu,\"pid\":%u,\"tid\":%u,\"comm\":",
@@ -95,8 +121,10 @@ void json_format_stats(struct buf *b, const struct stats_record *st)
 		put_str(b, st->libs[i].path);
 		buf_puts(b, ",\"lib\":");
 		put_str(b, st->libs[i].lib);
-		buf_printf(b, ",\"probes\":%u,\"failed\":%u}", st->libs[i].probes,
+		buf_printf(b, ",\"probes\":%u,\"failed\":%u", st->libs[i].probes,
 			   st->libs[i].failed);
+		put_plan(b, st->libs[i].plan);
+		buf_putc(b, '}');
 	}
 	buf_puts(b, "]}\n");
 }

@@ -12,7 +12,10 @@
 #include "bpf/abi.h"
 
 struct tls_func {
+	/* The exported function, or a name for the internal one that call_in leads to. */
 	const char *sym;
+	/* If set, the probe site is the target of the first call in this exported function. */
+	const char *call_in;
 	enum data_dir dir;
 	/* 1: `int f(ssl, buf, num, size_t *moved)` returns 1/0, count via the out-pointer;
 	 * 0: `int f(ssl, buf, num)` returns the count. */
@@ -26,8 +29,12 @@ struct tls_adapter {
 	enum tls_lib lib;
 	/* File name prefixes that identify a shared library of this adapter, NULL-ended. */
 	const char *const *sonames;
+	/* Preferred probe sites; every non-optional one must resolve, or ... */
 	const struct tls_func *funcs;
 	unsigned int nfuncs;
+	/* ... these are probed instead (the exported API), and the fallback is reported. */
+	const struct tls_func *fallback;
+	unsigned int nfallback;
 	/* Where the system keeps it, probed at start even if no process maps it yet. */
 	const char *const *system_paths;
 };

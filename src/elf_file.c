@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elf_file.h"
+
+struct elf_file {
+	int fd;
+	Elf *elf;
+};
+
+struct elf_file *elf_file__open(const char *path)
+{
+	struct elf_file *ef;
+
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ef = calloc(1, sizeof(*ef));
+	if (!ef)
+		return NULL;
+	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ef->fd < 0)
+		goto err;
+	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
+	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF) {
+		errno = ENOEXEC;
+		goto err;
+	}
+	return ef;
+err:
+	elf_file__close(ef);
+	return NULL;
+}
+
+void elf_file__close(struct elf_file *ef)
+{
+	int saved = errno;
+
+	if (!ef)
+		return;
+	if (ef->elf)
+		elf_end(ef->elf);
+	if (ef->fd >= 0)
+		close(ef->fd);
+	free(ef);
+	errno = saved;
+}
+
+static int name_matches(const char *sym, const char *name, size_t len)
+{
+	return !strncmp(sym, name, len) && (sym[len] == 0 || sym[len] == '@');
+}
+
+static int find_in(struct elf_file *ef, Elf64_Word type, const char *name, uint64_t *addr,
+		   uint64_t *size)
+{
+	size_t len = strlen(name);
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *data;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != type || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+			const char *s;
+			GElf_Sym sym;
+
+			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    !sym.st_value || sym.st_shndx == SHN_UNDEF)
+				continue;
+			s = elf_strptr(ef->elf, sh.sh_link, sym.st_name);
+			if (s && name_matches(s, name, len)) {
+				*addr = sym.st_value;
+				*size = sym.st_size;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+int elf_file__func(struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size)
+{
+	if (!find_in(ef, SHT_SYMTAB, name, addr, size))
+		return 0;
+	return find_in(ef, SHT_DYNSYM, name, addr, size);
+}
+
+static int segment(struct elf_file *ef, uint64_t addr, GElf_Phdr *out)
+{
+	size_t n;
+
+	if (elf_getphdrnum(ef->elf, &n))
+		return -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(ef->elf, i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
+		    addr >= ph.p_vaddr && addr < ph.p_vaddr + ph.p_filesz) {
+			*out = ph;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int elf_file__offset(struct elf_file *ef, uint64_t addr, uint64_t *off)
+{
+	GElf_Phdr ph;
+
+	if (segment(ef, addr, &ph))
+		return -ENOENT;
+	*off = addr - ph.p_vaddr + ph.p_offset;
+	return 0;
+}
+
+size_t elf_file__read(struct elf_file *ef, uint64_t addr, void *buf, size_t n)
+{
+	size_t file_size;
+	const char *raw = elf_rawfile(ef->elf, &file_size);
+	GElf_Phdr ph;
+	uint64_t off, avail;
+
+	if (!raw || segment(ef, addr, &ph))
+		return 0;
+	off = addr - ph.p_vaddr + ph.p_offset;
+	avail = ph.p_vaddr + ph.p_filesz - addr;
+	if (off >= file_size)
+		return 0;
+	if (avail > file_size - off)
+		avail = file_size - off;
+	if (n > avail)
+		n = avail;
+	memcpy(buf, raw + off, n);
+	return n;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Machine code questions asked before placing a uprobe (x86-64, capstone):
+ *  - what a probe on an instruction costs: the kernel emulates a few instructions, turns a
+ *    5-byte NOP into a jump to a trampoline, and single-steps everything else (20x slower,
+ *    see docs/architecture.md);
+ *  - where the first call in a function goes (the internal function an exported wrapper
+ *    calls is often the cheaper and more complete probe site).
+ */
+#ifndef TLSSCOPE_INSN_H
+#define TLSSCOPE_INSN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum site_cost {
+	SITE_OPTIMISED,	 /* 5-byte NOP: the kernel jumps to a trampoline */
+	SITE_EMULATED,	 /* push reg, call/jmp/jcc rel, nop: emulated in the trap */
+	SITE_SINGLESTEP, /* anything else: single-stepped out of line */
+	SITE_UNDECODABLE,
+};
+
+const char *site_cost_name(enum site_cost c);
+
+/*
+ * Classifies the instruction at code[0] (n bytes available, at virtual address addr) and
+ * writes its text ("push r14") to text. Returns its cost class.
+ */
+enum site_cost insn_probe_cost(const uint8_t *code, size_t n, uint64_t addr, char *text,
+			       size_t text_len);
+
+/*
+ * Finds the first direct call in code (a function's first n bytes at addr) before any
+ * return or indirect jump, and stores its target. Returns 0 or -ENOENT.
+ */
+int insn_first_call(const uint8_t *code, size_t n, uint64_t addr, uint64_t *target);
+
+#endif

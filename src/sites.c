@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "elf_file.h"
+#include "sites.h"
+
+/* Enough to reach the first call in a small exported wrapper. */
+#define SCAN_BYTES 128
+
+static int resolve(struct elf_file *ef, const struct tls_func *fn, struct probe_site *s, char *why,
+		   size_t why_len)
+{
+	const char *sym = fn->call_in ? fn->call_in : fn->sym;
+	uint8_t code[SCAN_BYTES];
+	uint64_t addr, size;
+	size_t n;
+
+	memset(s, 0, sizeof(*s));
+	s->fn = fn;
+	if (elf_file__func(ef, sym, &addr, &size)) {
+		snprintf(why, why_len, "no symbol %s", sym);
+		return -ENOENT;
+	}
+	if (fn->call_in) {
+		n = elf_file__read(ef, addr, code, size && size < SCAN_BYTES ? size : SCAN_BYTES);
+		if (!n || insn_first_call(code, n, addr, &addr)) {
+			snprintf(why, why_len, "no direct call in %s", sym);
+			return -ENOENT;
+		}
+	}
+	if (elf_file__offset(ef, addr, &s->offset)) {
+		snprintf(why, why_len, "%s: 0x%llx is not in executable code", fn->sym,
+			 (unsigned long long)addr);
+		return -ENOENT;
+	}
+	s->addr = addr;
+	n = elf_file__read(ef, addr, code, 16);
+	s->cost = insn_probe_cost(code, n, addr, s->insn, sizeof(s->insn));
+	return 0;
+}
+
+static int plan_set(struct elf_file *ef, const struct tls_func *funcs, unsigned int nfuncs,
+		    struct site_plan *plan)
+{
+	char why[sizeof(plan->why)];
+
+	plan->n = 0;
+	for (unsigned int i = 0; i < nfuncs && plan->n < MAX_SITES; i++) {
+		if (!resolve(ef, &funcs[i], &plan->sites[plan->n], why, sizeof(why))) {
+			plan->n++;
+		} else if (!funcs[i].optional) {
+			memcpy(plan->why, why, sizeof(why));
+			return -ENOENT;
+		}
+	}
+	return plan->n ? 0 : -ENOENT;
+}
+
+int sites_plan(const char *path, const struct tls_adapter *ad, struct site_plan *plan)
+{
+	struct elf_file *ef = elf_file__open(path);
+	int err;
+
+	memset(plan, 0, sizeof(*plan));
+	if (!ef)
+		return -errno;
+	err = plan_set(ef, ad->funcs, ad->nfuncs, plan);
+	if (err && ad->nfallback) {
+		plan->fallback = 1;
+		err = plan_set(ef, ad->fallback, ad->nfallback, plan);
+	}
+	elf_file__close(ef);
+	return err;
+}
