@@ -414,6 +414,7 @@ int agent_run(const struct config *cfg)
 	struct agent *ag = calloc(1, sizeof(*ag));
 	struct reasm_opts ropts = {.max_pending = 256, .emit = emit_call};
 	struct sink_opts sopts = {0};
+	struct attacher_opts aopts;
 	int err;
 
 	if (!ag)
@@ -447,7 +448,10 @@ int agent_run(const struct config *cfg)
 	if (load(ag))
 		goto cleanup;
 	ag->rb = ring_buffer__new(bpf_map__fd(ag->skel->maps.events), on_event, ag, NULL);
-	ag->attacher = attacher__new(ag->skel->progs.tls_enter, ag->skel->progs.tls_exit);
+	aopts.enter = ag->skel->progs.tls_enter;
+	aopts.exit = ag->skel->progs.tls_exit;
+	aopts.exported_only = cfg->probe_exported;
+	ag->attacher = attacher__new(&aopts);
 	if (!ag->rb || !ag->attacher || (err = setup_loop(ag))) {
 		pr_warn("set up event loop: %s\n", strerror(errno));
 		goto cleanup;

@@ -14,7 +14,7 @@ struct probed_file {
 };
 
 struct attacher {
-	struct bpf_program *enter, *exit;
+	struct attacher_opts opts;
 	struct bpf_link **links;
 	size_t nlinks, links_cap;
 	struct probed_file *files;
@@ -23,14 +23,13 @@ struct attacher {
 	uint64_t attached, failed;
 };
 
-struct attacher *attacher__new(struct bpf_program *enter, struct bpf_program *exit)
+struct attacher *attacher__new(const struct attacher_opts *opts)
 {
 	struct attacher *a = calloc(1, sizeof(*a));
 
 	if (!a)
 		return NULL;
-	a->enter = enter;
-	a->exit = exit;
+	a->opts = *opts;
 	return a;
 }
 
@@ -72,8 +71,8 @@ static int probe(struct attacher *a, const char *path, const struct tls_adapter 
 	struct bpf_link *l;
 	int err;
 
-	l = bpf_program__attach_uprobe_opts(ret ? a->exit : a->enter, -1, path, site->offset,
-					    &opts);
+	l = bpf_program__attach_uprobe_opts(ret ? a->opts.exit : a->opts.enter, -1, path,
+					    site->offset, &opts);
 	if (!l)
 		return -errno;
 	err = keep_link(a, l);
@@ -109,7 +108,7 @@ static int remember(struct attacher *a, const struct stat *st, const struct foun
 
 static void log_plan(const struct found_lib *lib, const struct site_plan *plan)
 {
-	if (plan->fallback)
+	if (plan->fallback && strcmp(plan->why, "--probe-exported"))
 		pr_warn("%s: %s; probing the exported API instead\n", lib->path, plan->why);
 	for (unsigned int i = 0; i < plan->n; i++) {
 		const struct probe_site *s = &plan->sites[i];
@@ -118,7 +117,8 @@ static void log_plan(const struct found_lib *lib, const struct site_plan *plan)
 			s->fn->call_in ? ", first call in " : "",
 			s->fn->call_in ? s->fn->call_in : "", (unsigned long long)s->offset,
 			s->insn, site_cost_name(s->cost));
-		if (s->cost != SITE_OPTIMISED && s->cost != SITE_EMULATED)
+		if (s->cost != SITE_OPTIMISED && s->cost != SITE_EMULATED &&
+		    strcmp(plan->why, "--probe-exported"))
 			pr_warn("%s: probe on %s is %s: each call costs ~20 us more\n", lib->path,
 				s->fn->sym, site_cost_name(s->cost));
 	}
@@ -143,7 +143,7 @@ int attacher__add(struct attacher *a, const struct found_lib *lib)
 		return err;
 	file = &a->files[a->nfiles - 1];
 	status = &a->libs[a->nfiles - 1];
-	err = sites_plan(lib->open_path, ad, &file->plan);
+	err = sites_plan(lib->open_path, ad, a->opts.exported_only, &file->plan);
 	if (err) {
 		pr_warn("%s (%s): no probe site: %s\n", lib->path, ad->name,
 			file->plan.why[0] ? file->plan.why : strerror(-err));

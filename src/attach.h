@@ -10,7 +10,13 @@
 
 struct attacher;
 
-struct attacher *attacher__new(struct bpf_program *enter, struct bpf_program *exit);
+struct attacher_opts {
+	struct bpf_program *enter; /* the entry program every adapter shares */
+	struct bpf_program *exit;  /* and the return program */
+	int exported_only;	   /* see sites_plan() */
+};
+
+struct attacher *attacher__new(const struct attacher_opts *opts);
 /* Destroys every link it made; NULL is a no-op. */
 void attacher__free(struct attacher *a);
 /*

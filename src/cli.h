@@ -17,7 +17,8 @@ struct config {
 	unsigned int duration;	     /* seconds, 0: until a signal */
 	const char *ready_file;
 	int verbose;
-	int color; /* -1: when stdout is a terminal */
+	int color;	    /* -1: when stdout is a terminal */
+	int probe_exported; /* skip the cheaper internal probe sites */
 };
 
 /*

@@ -58,15 +58,19 @@ static int plan_set(struct elf_file *ef, const struct tls_func *funcs, unsigned 
 	return plan->n ? 0 : -ENOENT;
 }
 
-int sites_plan(const char *path, const struct tls_adapter *ad, struct site_plan *plan)
+int sites_plan(const char *path, const struct tls_adapter *ad, int exported_only,
+	       struct site_plan *plan)
 {
 	struct elf_file *ef = elf_file__open(path);
-	int err;
+	int err = -ENOENT;
 
 	memset(plan, 0, sizeof(*plan));
 	if (!ef)
 		return -errno;
-	err = plan_set(ef, ad->funcs, ad->nfuncs, plan);
+	if (exported_only)
+		snprintf(plan->why, sizeof(plan->why), "--probe-exported");
+	else
+		err = plan_set(ef, ad->funcs, ad->nfuncs, plan);
 	if (err && ad->nfallback) {
 		plan->fallback = 1;
 		err = plan_set(ef, ad->fallback, ad->nfallback, plan);

@@ -28,8 +28,10 @@ struct site_plan {
 /*
  * Resolves the adapter's preferred sites in the ELF file at path, or else its fallback
  * sites. Optional functions that are missing are left out. Returns 0, or a negative errno
- * when the file is unreadable or not even the fallback resolves.
+ * when the file is unreadable or not even the fallback resolves. exported_only goes straight
+ * to the fallback (the exported API), for comparisons.
  */
-int sites_plan(const char *path, const struct tls_adapter *ad, struct site_plan *plan);
+int sites_plan(const char *path, const struct tls_adapter *ad, int exported_only,
+	       struct site_plan *plan);
 
 #endif
