@@ -27,6 +27,7 @@
 #include "discover.h"
 #include "events.h"
 #include "reasm.h"
+#include "redact.h"
 #include "sink/sink.h"
 #include "tlsscope.skel.h"
 #include "util/log.h"
@@ -57,6 +58,7 @@ struct agent {
 	int epfd, sigfd, tickfd;
 	uint64_t wall_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, measured once */
 	uint64_t lost_decode, lost_incomplete, lost_sink;
+	struct buf redacted; /* reused: a record's copy with secrets masked */
 	struct pending_mmap mmaps[MAX_PENDING_MMAPS];
 	unsigned int nmmaps;
 	int stop;
@@ -119,6 +121,17 @@ static void emit_call(void *ctx, const struct data_event *e, const uint8_t *data
 		d.truncated = TRUNC_LOST;
 	} else if (e->captured < e->len) {
 		d.truncated = TRUNC_LIMIT;
+	}
+	if (!ag->cfg->no_redact && redact_needed(data, got)) {
+		buf_reset(&ag->redacted);
+		if (!buf_reserve(&ag->redacted, got)) {
+			d.redacted = redact_secrets((uint8_t *)ag->redacted.p, data, got);
+			d.data = (const uint8_t *)ag->redacted.p;
+		} else {
+			/* Never show a secret for want of memory: drop the record, count it. */
+			ag->lost_sink++;
+			return;
+		}
 	}
 	if (conn.family) {
 		if (conn.role == ROLE_UNKNOWN)
@@ -488,6 +501,7 @@ cleanup:
 	tlsscope_bpf__destroy(ag->skel);
 	reasm__free(ag->reasm);
 	listeners__free(ag->listeners);
+	buf_free(&ag->redacted);
 	if (ag->epfd >= 0)
 		close(ag->epfd);
 	if (ag->sigfd >= 0)

@@ -32,6 +32,7 @@ enum {
 	OPT_COLOR,
 	OPT_NO_COLOR,
 	OPT_PROBE_EXPORTED,
+	OPT_NO_REDACT,
 };
 
 static const struct argp_option options[] = {
@@ -51,6 +52,10 @@ static const struct argp_option options[] = {
 	 "Create PATH once every probe is attached (it is removed at start)", 0},
 	{"color", OPT_COLOR, NULL, 0, "Colour the text view even when not on a terminal", 0},
 	{"no-color", OPT_NO_COLOR, NULL, 0, "Never colour the text view", 0},
+	{"no-redact", OPT_NO_REDACT, NULL, 0,
+	 "Show Authorization, Cookie, Set-Cookie and Proxy-Authorization values (masked by "
+	 "default)",
+	 0},
 	{"probe-exported", OPT_PROBE_EXPORTED, NULL, 0,
 	 "Probe only the libraries' exported API, as most tracers do (slower; for comparisons)", 0},
 	{"verbose", 'v', NULL, 0,
@@ -136,6 +141,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_COLOR:
 		cfg->color = 0;
+		break;
+	case OPT_NO_REDACT:
+		cfg->no_redact = 1;
 		break;
 	case OPT_PROBE_EXPORTED:
 		cfg->probe_exported = 1;

@@ -18,6 +18,7 @@ struct config {
 	const char *ready_file;
 	int verbose;
 	int color;	    /* -1: when stdout is a terminal */
+	int no_redact;	    /* show secret header values */
 	int probe_exported; /* skip the cheaper internal probe sites */
 };
 

@@ -36,6 +36,7 @@ struct data_record {
 	enum data_dir dir;
 	uint32_t len, captured;
 	enum truncation truncated;
+	unsigned int redacted; /* secret header values masked in data */
 	const uint8_t *data;
 };
 

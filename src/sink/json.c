@@ -91,6 +91,8 @@ void json_format_data(struct buf *b, const struct data_record *d)
 	if (d->truncated)
 		buf_printf(b, ",\"truncated\":\"%s\"",
 			   d->truncated == TRUNC_LIMIT ? "max_capture" : "lost");
+	if (d->redacted)
+		buf_printf(b, ",\"redacted\":%u", d->redacted);
 	buf_puts(b, ",\"data\":\"");
 	buf_put_base64(b, d->data, d->captured);
 	buf_puts(b, "\"}\n");

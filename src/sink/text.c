@@ -103,6 +103,8 @@ void text_format_data(struct buf *b, const struct data_record *d, int color)
 	if (d->captured < d->len)
 		buf_printf(b, " (%u captured, %s)", d->captured,
 			   d->truncated == TRUNC_LOST ? "rest lost" : "--max-capture");
+	if (d->redacted)
+		buf_printf(b, " (%u secret%s redacted)", d->redacted, d->redacted > 1 ? "s" : "");
 	buf_putc(b, '\n');
 	for (size_t i = 0; i < d->captured; i++)
 		nprint += printable(d->data[i]);

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Secret headers (Authorization, Cookie, Set-Cookie, Proxy-Authorization) are masked in
+ * every output by default. In raw plaintext records this works on HTTP/1-style header lines:
+ * the value of such a line is overwritten with '*', so lengths and offsets stay true.
+ * A header split across two TLS calls, or HPACK-encoded (HTTP/2), is not seen here.
+ */
+#ifndef TLSSCOPE_REDACT_H
+#define TLSSCOPE_REDACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 1 if p holds a secret header line that redact_secrets() would mask. */
+int redact_needed(const uint8_t *p, size_t n);
+/* Copies n bytes from in to out, masking secret header values. Returns how many it masked. */
+unsigned int redact_secrets(uint8_t *out, const uint8_t *in, size_t n);
+
+#endif
