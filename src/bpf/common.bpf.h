@@ -93,6 +93,12 @@ __shared struct {
 	__type(value, __u8);
 } seen_files SEC(".maps");
 
+/*
+ * TLS calls in flight on the whole host. The syscall hook fires for every process; while
+ * this is 0 it returns before touching the in-flight hash.
+ */
+__shared __u64 inflight_calls;
+
 /* Reader is woken only once this much is queued; otherwise it polls on a short timer. */
 __shared const volatile __u64 wakeup_bytes;
 

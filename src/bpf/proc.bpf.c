@@ -28,7 +28,8 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 	struct exit_event *e;
 
 	/* A thread that dies inside a TLS call never returns from it. */
-	bpf_map_delete_elem(&inflight, &tid);
+	if (!bpf_map_delete_elem(&inflight, &tid))
+		__sync_fetch_and_add(&inflight_calls, -1);
 	if (tid != id >> 32)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

@@ -33,8 +33,11 @@
 static __always_inline void note_fd(int fd)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
+	struct inflight *in;
 
+	if (!inflight_calls)
+		return;
+	in = bpf_map_lookup_elem(&inflight, &tid);
 	if (!in)
 		return;
 	if (in->fd < 0)

@@ -48,10 +48,15 @@ int BPF_KPROBE(tls_enter, void *ssl, void *buf, __u64 num, void *outlen)
 
 	if (!pass_filters(id >> 32))
 		return 0;
-	if (bpf_map_lookup_elem(&inflight, &tid))
+	if (bpf_map_lookup_elem(&inflight, &tid)) {
+		/* The previous call nests or never returned: replace it (already counted). */
 		count(CNT_NESTED, 1);
-	if (bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY))
+		bpf_map_update_elem(&inflight, &tid, &in, BPF_EXIST);
+	} else if (!bpf_map_update_elem(&inflight, &tid, &in, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&inflight_calls, 1);
+	} else {
 		count(CNT_MAP_FULL, 1);
+	}
 	return 0;
 }
 
@@ -183,7 +188,8 @@ int BPF_KRETPROBE(tls_exit, long ret)
 	if (!inp)
 		return 0;
 	in = *inp;
-	bpf_map_delete_elem(&inflight, &tid);
+	if (!bpf_map_delete_elem(&inflight, &tid))
+		__sync_fetch_and_add(&inflight_calls, -1);
 	count(CNT_CALLS, 1);
 
 	if (ret > 0) {
@@ -216,7 +222,10 @@ int BPF_KRETPROBE(tls_exit, long ret)
 		e->attribution = ATTR_SYSCALL;
 		learned.fd = in.fd;
 		learned.sk = sk;
-		bpf_map_update_elem(&ssl_conns, &key, &learned, BPF_ANY);
+		/* Learned once per connection: an update costs more than the lookup. */
+		cached = bpf_map_lookup_elem(&ssl_conns, &key);
+		if (!cached || cached->fd != in.fd || cached->sk != sk)
+			bpf_map_update_elem(&ssl_conns, &key, &learned, BPF_ANY);
 	} else if ((cached = bpf_map_lookup_elem(&ssl_conns, &key))) {
 		learned = *cached;
 		sk = socket_tuple(learned.fd, &e->conn);
