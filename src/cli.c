@@ -90,22 +90,31 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'p':
 		if (parse_uint(state, "pid", arg, INT_MAX, &v))
 			return EINVAL;
-		if (!v)
+		if (!v) {
 			argp_error(state, "invalid pid '0'");
+			return EINVAL;
+		}
 		cfg->pid = v;
 		break;
-	case 'c':
-		if (!arg[0] || strlen(arg) >= sizeof(cfg->comm))
-			argp_error(state, "invalid comm '%s': 1 to 15 characters", arg);
-		strcpy(cfg->comm, arg);
+	case 'c': {
+		size_t len = strlen(arg);
+
+		if (!len || len >= sizeof(cfg->comm)) {
+			argp_error(state, "invalid comm '%.64s': 1 to 15 characters", arg);
+			return EINVAL;
+		}
+		memcpy(cfg->comm, arg, len + 1);
 		break;
+	}
 	case OPT_FORMAT:
 		if (!strcmp(arg, "text"))
 			cfg->format = FORMAT_TEXT;
 		else if (!strcmp(arg, "json"))
 			cfg->format = FORMAT_JSON;
-		else
+		else {
 			argp_error(state, "invalid format '%s': text or json", arg);
+			return EINVAL;
+		}
 		break;
 	case 'o':
 		cfg->output = arg;
@@ -119,8 +128,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_RINGBUF_SIZE:
 		if (parse_uint(state, "ringbuf-size", arg, 1u << 30, &v))
 			return EINVAL;
-		if (v < 4096 || (v & (v - 1)))
+		if (v < 4096 || (v & (v - 1))) {
 			argp_error(state, "invalid ringbuf-size '%s': a power of two >= 4096", arg);
+			return EINVAL;
+		}
 		cfg->ringbuf_size = v;
 		break;
 	case OPT_STATS_INTERVAL:
@@ -153,7 +164,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
-		break;
+		return EINVAL;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
