@@ -26,25 +26,38 @@ static int printable(uint8_t c)
 	return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t';
 }
 
+static int plain(uint8_t c)
+{
+	return (c >= 0x20 && c < 0x7f && c != '\\') || c == '\t';
+}
+
 static void put_text(struct buf *b, const uint8_t *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	int bol = 1;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	while (i < n) {
 		uint8_t c = p[i];
+		size_t run;
 
 		if (bol) {
 			buf_puts(b, "    ");
 			bol = 0;
 		}
+		if (plain(c)) {
+			/* Copy the longest run that needs no escaping at once. */
+			for (run = i + 1; run < n && plain(p[run]); run++)
+				;
+			buf_put(b, p + i, run - i);
+			i = run;
+			continue;
+		}
 		if (c == '\n') {
 			buf_putc(b, '\n');
 			bol = 1;
 		} else if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
-			continue;
-		} else if (c == '\t' || (c >= 0x20 && c < 0x7f && c != '\\')) {
-			buf_putc(b, c);
+			/* CRLF prints as one line end */
 		} else if (c == '\\') {
 			buf_puts(b, "\\\\");
 		} else {
@@ -52,6 +65,7 @@ static void put_text(struct buf *b, const uint8_t *p, size_t n)
 
 			buf_put(b, esc, 4);
 		}
+		i++;
 	}
 	if (!bol)
 		buf_putc(b, '\n');
@@ -59,20 +73,24 @@ static void put_text(struct buf *b, const uint8_t *p, size_t n)
 
 static void put_hex(struct buf *b, const uint8_t *p, size_t n)
 {
+	static const char hex[] = "0123456789abcdef";
+
 	for (size_t off = 0; off < n; off += 16) {
 		size_t m = n - off < 16 ? n - off : 16;
+		char line[16 * 3 + 2 + 16 + 1], *o = line;
 
 		buf_printf(b, "    %06zx ", off);
 		for (size_t i = 0; i < 16; i++) {
-			if (i < m)
-				buf_printf(b, " %02x", p[off + i]);
-			else
-				buf_puts(b, "   ");
+			*o++ = ' ';
+			*o++ = i < m ? hex[p[off + i] >> 4] : ' ';
+			*o++ = i < m ? hex[p[off + i] & 15] : ' ';
 		}
-		buf_puts(b, "  ");
+		*o++ = ' ';
+		*o++ = ' ';
 		for (size_t i = 0; i < m; i++)
-			buf_putc(b, p[off + i] >= 0x20 && p[off + i] < 0x7f ? p[off + i] : '.');
-		buf_putc(b, '\n');
+			*o++ = p[off + i] >= 0x20 && p[off + i] < 0x7f ? p[off + i] : '.';
+		*o++ = '\n';
+		buf_put(b, line, o - line);
 	}
 }
 
