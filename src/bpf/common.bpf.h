@@ -18,6 +18,13 @@
 #define __shared
 #else
 #define __shared extern
+static __always_inline int fd_is_socket(int fd)
+{
+	struct file *file = fd_to_file(fd);
+
+	return file && (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
+}
+
 #endif
 
 #define AF_INET	    2

@@ -40,10 +40,21 @@ static __always_inline void note_fd(int fd)
 	in = bpf_map_lookup_elem(&inflight, &tid);
 	if (!in)
 		return;
-	if (in->fd < 0)
+	if (in->fd < 0) {
 		in->fd = fd;
-	else if (in->fd != fd)
-		in->conflict = 1;
+	} else if (in->fd != fd) {
+		/*
+		 * Only sockets name the connection; a file the library writes on the way (a key
+		 * log during an implicit handshake) does not. Checked only here, off the common
+		 * path of one fd per call.
+		 */
+		int old_sock = fd_is_socket(in->fd), new_sock = fd_is_socket(fd);
+
+		if (new_sock && !old_sock)
+			in->fd = fd;
+		else if (new_sock && old_sock)
+			in->conflict = 1;
+	}
 }
 
 static __always_inline void note_mmap(int fd)
