@@ -18,13 +18,6 @@
 #define __shared
 #else
 #define __shared extern
-static __always_inline int fd_is_socket(int fd)
-{
-	struct file *file = fd_to_file(fd);
-
-	return file && (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
-}
-
 #endif
 
 #define AF_INET	    2
@@ -149,6 +142,13 @@ static __always_inline struct file *fd_to_file(int fd)
 	fds = BPF_CORE_READ(fdt, fd);
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
+}
+
+static __always_inline int fd_is_socket(int fd)
+{
+	struct file *file = fd_to_file(fd);
+
+	return file && (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
 }
 
 #endif
