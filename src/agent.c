@@ -91,7 +91,7 @@ static void write_record(struct agent *ag, const struct record *r)
 	if (!err)
 		return;
 	ag->lost_sink++;
-	if (err == -EIO && ferror(ag->out) && errno == EPIPE)
+	if (errno == EPIPE)
 		ag->stop = 1; /* the reader went away: nothing left to show */
 }
 
@@ -412,7 +412,10 @@ static void run_loop(struct agent *ag)
 		if (ag->nmmaps)
 			settle_mmaps(ag, now);
 		reasm__flush(ag->reasm, 0, now - STALE_CALL_NS);
-		ag->sink_ops->flush(ag->sink);
+		if (ag->sink_ops->flush(ag->sink) == -EPIPE) {
+			pr_info("output closed by its reader: stopping\n");
+			ag->stop = 1;
+		}
 		if (next_stats && now >= next_stats) {
 			emit_stats(ag);
 			next_stats += cfg->stats_interval * 1000000000ull;
@@ -471,6 +474,8 @@ int agent_run(const struct config *cfg)
 	}
 	/* Exec and mmap tracking are on: nothing that starts from here on is missed. */
 	discover_all(on_lib, ag);
+	/* Connections older than the agent get their role from these, even after they exit. */
+	listeners__load_all(ag->listeners);
 	{
 		uint64_t attached, failed;
 

@@ -64,7 +64,7 @@ static const struct argp_option options[] = {
 };
 
 static int parse_uint(struct argp_state *state, const char *name, const char *arg,
-		      unsigned long long max, unsigned long long *out)
+		      unsigned long long min, unsigned long long max, unsigned long long *out)
 {
 	char *end;
 
@@ -72,12 +72,12 @@ static int parse_uint(struct argp_state *state, const char *name, const char *ar
 	if (!arg[0] || arg[0] == '-' || arg[0] == '+')
 		goto bad;
 	*out = strtoull(arg, &end, 10);
-	if (errno || *end || *out > max)
+	if (errno || *end || *out < min || *out > max)
 		goto bad;
 	return 0;
 bad:
-	argp_error(state, "invalid %s '%s': expected a whole number from 0 to %llu", name, arg,
-		   max);
+	argp_error(state, "invalid %s '%s': expected a whole number from %llu to %llu", name, arg,
+		   min, max);
 	return EINVAL;
 }
 
@@ -88,12 +88,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
-		if (parse_uint(state, "pid", arg, INT_MAX, &v))
+		if (parse_uint(state, "pid", arg, 1, INT_MAX, &v))
 			return EINVAL;
-		if (!v) {
-			argp_error(state, "invalid pid '0'");
-			return EINVAL;
-		}
 		cfg->pid = v;
 		break;
 	case 'c': {
@@ -120,13 +116,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cfg->output = arg;
 		break;
 	case OPT_MAX_CAPTURE:
-		if (parse_uint(state, "max-capture", arg,
+		if (parse_uint(state, "max-capture", arg, 0,
 			       (unsigned long long)CHUNK_MAX * MAX_CHUNKS, &v))
 			return EINVAL;
 		cfg->max_capture = v;
 		break;
 	case OPT_RINGBUF_SIZE:
-		if (parse_uint(state, "ringbuf-size", arg, 1u << 30, &v))
+		if (parse_uint(state, "ringbuf-size", arg, 0, 1u << 30, &v))
 			return EINVAL;
 		if (v < 4096 || (v & (v - 1))) {
 			argp_error(state, "invalid ringbuf-size '%s': a power of two >= 4096", arg);
@@ -135,12 +131,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cfg->ringbuf_size = v;
 		break;
 	case OPT_STATS_INTERVAL:
-		if (parse_uint(state, "stats-interval", arg, 86400, &v))
+		if (parse_uint(state, "stats-interval", arg, 0, 86400, &v))
 			return EINVAL;
 		cfg->stats_interval = v;
 		break;
 	case OPT_DURATION:
-		if (parse_uint(state, "duration", arg, 365 * 86400, &v))
+		if (parse_uint(state, "duration", arg, 0, 365 * 86400, &v))
 			return EINVAL;
 		cfg->duration = v;
 		break;

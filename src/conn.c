@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "conn.h"
@@ -124,16 +126,26 @@ int listeners__add(struct listeners *l, uint32_t netns, const struct tcp_entry *
 	return ns ? ns_add(ns, e) : -ENOMEM;
 }
 
-static void load(struct netns_listeners *ns, uint32_t pid, uint64_t now)
+static int same(const struct tcp_entry *a, const struct tcp_entry *b)
+{
+	return a->family == b->family && a->lport == b->lport &&
+	       !memcmp(a->laddr, b->laddr, sizeof(a->laddr));
+}
+
+/*
+ * Adds the namespace's current listeners to what we knew. Never removes any: a listener
+ * seen once still explains the connections it accepted, even after it closed or its
+ * process exited. Returns 0, or -ENOENT when the process was gone.
+ */
+static int load(struct netns_listeners *ns, uint32_t pid, uint64_t now)
 {
 	static const struct {
 		const char *file;
 		int family;
 	} files[] = {{"tcp", AF_INET}, {"tcp6", AF_INET6}};
 	char path[64], line[256];
+	int opened = 0;
 
-	ns->n = 0;
-	ns->loaded_at = now;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct tcp_entry e;
 		FILE *f;
@@ -142,11 +154,65 @@ static void load(struct netns_listeners *ns, uint32_t pid, uint64_t now)
 		f = fopen(path, "re");
 		if (!f)
 			continue;
-		while (fgets(line, sizeof(line), f))
-			if (!proc_net_tcp_parse(line, files[i].family, &e) && e.state == TCP_LISTEN)
+		opened = 1;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned int j;
+
+			if (proc_net_tcp_parse(line, files[i].family, &e) || e.state != TCP_LISTEN)
+				continue;
+			for (j = 0; j < ns->n && !same(&ns->v[j], &e); j++)
+				;
+			if (j == ns->n)
 				ns_add(ns, &e);
+		}
 		fclose(f);
 	}
+	if (!opened)
+		return -ENOENT;
+	ns->loaded_at = now;
+	return 0;
+}
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int listeners__load(struct listeners *l, uint32_t netns, uint32_t pid)
+{
+	struct netns_listeners *ns = get_ns(l, netns);
+
+	return ns ? load(ns, pid, mono_now()) : -ENOMEM;
+}
+
+void listeners__load_all(struct listeners *l)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		char path[64], *end;
+		unsigned long pid = strtoul(d->d_name, &end, 10);
+		struct stat st;
+
+		if (*end || !pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%lu/ns/net", pid);
+		if (stat(path, &st))
+			continue;
+		/* One process per namespace is enough: they all see the same table. */
+		for (unsigned int i = 0; i < l->n; i++)
+			if (l->ns[i].netns == st.st_ino && l->ns[i].loaded_at)
+				goto next;
+		listeners__load(l, st.st_ino, pid);
+	next:;
+	}
+	closedir(dir);
 }
 
 /* The IPv4 address inside a v4-mapped IPv6 one, or the address itself. */
@@ -189,21 +255,19 @@ enum conn_role listeners__role(struct listeners *l, uint32_t netns, uint32_t pid
 			       const struct conn_tuple *t)
 {
 	struct netns_listeners *ns = get_ns(l, netns);
-	struct timespec ts;
 	uint64_t now;
 
 	if (!ns)
 		return ROLE_CLIENT;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	for (int pass = 0; pass < 2; pass++) {
 		for (unsigned int i = 0; i < ns->n; i++)
 			if (holds(&ns->v[i], t))
 				return ROLE_SERVER;
 		/* Not found: the listener may be newer than our copy; reread once, rate-limited. */
-		if (pass || (ns->loaded_at == 0 && ns->n) || now - ns->loaded_at < REFRESH_NS)
+		now = mono_now();
+		if (pass || (ns->loaded_at && now - ns->loaded_at < REFRESH_NS) ||
+		    load(ns, pid, now))
 			break;
-		load(ns, pid, now);
 	}
 	return ROLE_CLIENT;
 }

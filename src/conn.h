@@ -2,7 +2,8 @@
 /*
  * Connection facts user space resolves itself. Today: the role of a socket older than the
  * agent (the kernel saw no connect or accept for it): `server` if a listening socket in the
- * same network namespace holds its local address and port, else `client`.
+ * same network namespace holds (or held, since the agent started) its local address and
+ * port, else `client`.
  */
 #ifndef TLSSCOPE_CONN_H
 #define TLSSCOPE_CONN_H
@@ -27,6 +28,13 @@ struct listeners *listeners__new(void);
 void listeners__free(struct listeners *l);
 /* Adds a listener by hand (tests; the agent reads them from procfs). */
 int listeners__add(struct listeners *l, uint32_t netns, const struct tcp_entry *e);
+/* Adds the listeners of network namespace netns, read through process pid. 0 or -ENOENT. */
+int listeners__load(struct listeners *l, uint32_t netns, uint32_t pid);
+/*
+ * Loads every namespace's listeners, through the first process found in each. Done at start
+ * so that connections older than the agent keep their role after their processes exit.
+ */
+void listeners__load_all(struct listeners *l);
 /*
  * The role of tuple t seen in process pid (network namespace netns). Reads the namespace's
  * listening sockets through /proc/PID/net at most once a second per namespace.

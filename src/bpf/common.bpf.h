@@ -77,13 +77,18 @@ __shared struct {
 	__type(value, struct ssl_conn);
 } ssl_conns SEC(".maps");
 
-/* struct sock * -> enum conn_role, learned from TCP state changes. */
+/*
+ * struct sock * -> what we know of its connection: the role from TCP state changes, the
+ * tuple (family != 0) once a TLS call has read it from an established socket. Entries
+ * outlive the close on purpose (the application may still read after a reset); a socket
+ * reused for a new connection passes SYN_SENT or SYN_RECV again and starts afresh.
+ */
 __shared struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, __u8);
-} sock_roles SEC(".maps");
+	__type(value, struct conn_tuple);
+} sock_conns SEC(".maps");
 
 /* Files already reported by EV_MMAP; user space deletes a key to hear of it again. */
 __shared struct {

@@ -60,13 +60,19 @@ int BPF_KPROBE(tls_enter, void *ssl, void *buf, __u64 num, void *outlen)
 	return 0;
 }
 
-/* Fills *t from the socket behind fd; returns the struct sock, or 0 if fd is no TCP socket. */
+/*
+ * Fills *t with the connection behind fd, or leaves t->family 0 when it is unknown; returns
+ * the struct sock (0 if fd is no TCP socket). A connection's tuple is read from the socket
+ * once and then kept in sock_conns: after a reset or close the socket's own fields are
+ * cleared (local port 0) while the application still reads what was received before.
+ */
 static __always_inline __u64 socket_tuple(int fd, struct conn_tuple *t)
 {
 	struct file *file = fd_to_file(fd);
+	struct conn_tuple tmp = {};
+	struct conn_tuple *known;
 	struct socket *sock;
 	struct sock *sk;
-	__u8 *role;
 	__u64 skp;
 
 	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
@@ -75,22 +81,30 @@ static __always_inline __u64 socket_tuple(int fd, struct conn_tuple *t)
 	sk = BPF_CORE_READ(sock, sk);
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	t->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	t->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	t->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (t->family == AF_INET) {
-		bpf_core_read(t->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(t->raddr, 4, &sk->__sk_common.skc_daddr);
-	} else if (t->family == AF_INET6) {
-		bpf_core_read(t->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(t->raddr, 16, &sk->__sk_common.skc_v6_daddr);
-	} else {
-		t->family = 0;
-		return 0;
-	}
 	skp = (__u64)sk;
-	role = bpf_map_lookup_elem(&sock_roles, &skp);
-	t->role = role ? *role : ROLE_UNKNOWN;
+	known = bpf_map_lookup_elem(&sock_conns, &skp);
+	if (known && known->family) {
+		*t = *known;
+		return skp;
+	}
+	tmp.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	tmp.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	tmp.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (tmp.family == AF_INET) {
+		bpf_core_read(tmp.laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(tmp.raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (tmp.family == AF_INET6) {
+		bpf_core_read(tmp.laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(tmp.raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	} else {
+		return skp;
+	}
+	/* Not connected (yet, or any more): a wrong tuple is worse than none. */
+	if (!tmp.lport || !tmp.rport)
+		return skp;
+	tmp.role = known ? known->role : ROLE_UNKNOWN;
+	*t = tmp;
+	bpf_map_update_elem(&sock_conns, &skp, &tmp, BPF_ANY);
 	return skp;
 }
 
