@@ -58,6 +58,7 @@ run: deps ## install, build, trace the whole host in the live text view
 test: deps ## install, build, run every test (unit, then end-to-end as root)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory e2e
 
 unit: ## unit tests of the pure core, sanitizers on (no root)
@@ -115,5 +116,35 @@ $(OUT)/tests/%: tests/unit/%.c tests/unit/check.h $(OUT)/libcore.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(OUT)/libcore.a $(LDLIBS) -o $@
+
+# ---------------------------------------------------------------------------------------------
+# fuzz: libFuzzer targets of the pure core (fuzz/fuzz_*.c), seeds in fuzz/corpus/<target>/. A
+# sub-make rebuilds the core with clang and the fuzzer's instrumentation under build/fuzz/, apart
+# from the gcc objects and build/libcore.a. fuzz-smoke fails on any crash, leak or UBSan report.
+FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_TIME    ?= 10
+
+.PHONY: fuzz fuzz-bins fuzz-smoke
+
+fuzz: ## build the libFuzzer targets into build/fuzz/ (clang)
+	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/fuzz CC=$(CLANG) FUZZ_BUILD=1 \
+		SANITIZE=fuzzer-no-link,address,undefined fuzz-bins
+
+fuzz-smoke: fuzz ## run each fuzz target for FUZZ_TIME seconds (default 10) on its corpus
+	$(Q)fuzz/smoke.sh $(OUT)/fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+ifeq ($(FUZZ_BUILD),1)
+# UBSan findings must stop the run.
+CFLAGS += -fno-sanitize-recover=undefined
+
+fuzz-bins: $(addprefix $(OUT)/,$(FUZZ_TARGETS))
+
+$(OUT)/fuzz_%: fuzz/fuzz_%.c $(OUT)/libcore.a
+	$(call msg,FUZZ,$@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -fsanitize=fuzzer $(LDFLAGS) $< $(OUT)/libcore.a $(LDLIBS) -o $@
+
+-include $(wildcard $(OUT)/fuzz_*.d)
+endif
+# ---------------------------------------------------------------------------------------------
 
 -include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/bpf/*.d)

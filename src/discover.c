@@ -12,9 +12,12 @@
 
 int maps_parse_line(char *line, struct maps_entry *e)
 {
+	size_t len = strlen(line);
 	int path_at = 0;
 
 	memset(e, 0, sizeof(*e));
+	if (len && line[len - 1] == '\n')
+		line[len - 1] = 0;
 	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n", &e->start,
 		   &e->end, e->perms, &e->offset, &e->dev_major, &e->dev_minor, &e->ino,
 		   &path_at) < 7)
@@ -38,10 +41,7 @@ int discover_pid(uint32_t pid, discover_fn fn, void *ctx)
 	while (fgets(line, sizeof(line), f)) {
 		struct maps_entry e;
 		struct found_lib lib;
-		size_t n = strlen(line);
 
-		if (n && line[n - 1] == '\n')
-			line[n - 1] = 0;
 		if (maps_parse_line(line, &e) || e.path[0] != '/' || !e.ino)
 			continue;
 		/* A library spans several consecutive lines: report it once per process. */

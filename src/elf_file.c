@@ -124,23 +124,22 @@ int elf_file__offset(struct elf_file *ef, uint64_t addr, uint64_t *off)
 	return 0;
 }
 
+/*
+ * Code is read with pread, not through libelf's mapping: the kernel writes a live uprobe's
+ * int3 into every mapping of the file that may execute, including a read-only one of ours,
+ * and we want the instruction the probe replaces, not the probe.
+ */
 size_t elf_file__read(struct elf_file *ef, uint64_t addr, void *buf, size_t n)
 {
-	size_t file_size;
-	const char *raw = elf_rawfile(ef->elf, &file_size);
 	GElf_Phdr ph;
-	uint64_t off, avail;
+	uint64_t avail;
+	ssize_t got;
 
-	if (!raw || segment(ef, addr, &ph))
+	if (segment(ef, addr, &ph))
 		return 0;
-	off = addr - ph.p_vaddr + ph.p_offset;
 	avail = ph.p_vaddr + ph.p_filesz - addr;
-	if (off >= file_size)
-		return 0;
-	if (avail > file_size - off)
-		avail = file_size - off;
 	if (n > avail)
 		n = avail;
-	memcpy(buf, raw + off, n);
-	return n;
+	got = pread(ef->fd, buf, n, addr - ph.p_vaddr + ph.p_offset);
+	return got > 0 ? (size_t)got : 0;
 }

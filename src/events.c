@@ -15,8 +15,8 @@ static int data_valid(const struct data_event *e)
 {
 	if (e->hdr.size != sizeof(*e) + (size_t)e->chunk_len || e->chunk_len > CHUNK_MAX)
 		return 0;
-	if (e->captured > e->len || e->offset > e->captured ||
-	    e->chunk_len > e->captured - e->offset)
+	if (e->captured > e->len || e->captured > (__u64)CHUNK_MAX * MAX_CHUNKS ||
+	    e->offset > e->captured || e->chunk_len > e->captured - e->offset)
 		return 0;
 	if (e->dir > DIR_INGRESS || e->attribution > ATTR_CACHED || e->conn.role > ROLE_SERVER)
 		return 0;

@@ -6,10 +6,10 @@
 #include "reasm.h"
 
 struct pending {
-	struct data_event meta;
 	uint8_t *data;
 	uint32_t got;
 	uint64_t last_ts;
+	struct data_event meta; /* last: it ends in a flexible array */
 };
 
 struct reasm {
@@ -111,7 +111,9 @@ void reasm__push(struct reasm *r, const struct data_event *e)
 		return;
 	}
 	p = &r->slots[i];
-	if (e->offset != p->got) {
+	if (e->offset != p->got || e->captured != p->meta.captured ||
+	    e->chunk_len > p->meta.captured - p->got) {
+		/* Not the continuation this call announced: close it, count the stray chunk. */
 		r->orphans++;
 		close_slot(r, i);
 		return;

@@ -120,9 +120,9 @@ void buf_put_json_str(struct buf *b, const char *str, size_t n)
 	while (i < n) {
 		unsigned char c = s[i];
 
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
 			/* Copy the longest run that needs no escaping at once. */
-			for (run = i + 1; run < n && s[run] >= 0x20 && s[run] < 0x80 &&
+			for (run = i + 1; run < n && s[run] >= 0x20 && s[run] < 0x7f &&
 					  s[run] != '"' && s[run] != '\\';
 			     run++)
 				;

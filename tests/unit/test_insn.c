@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+
+#include "check.h"
+#include "insn.h"
+
+static enum site_cost cost_of(const uint8_t *code, size_t n, char *text)
+{
+	return insn_probe_cost(guard_copy(code, n), n, 0x1000, text, 48);
+}
+
+TEST(push_is_emulated)
+{
+	static const uint8_t code[] = {0x41, 0x56}; /* push r14 */
+	char text[48];
+
+	CHECK_EQ_U64(cost_of(code, sizeof(code), text), SITE_EMULATED);
+	CHECK_STR_EQ(text, "push r14");
+}
+
+TEST(sub_is_single_stepped)
+{
+	static const uint8_t code[] = {0x48, 0x83, 0xec, 0x18}; /* sub rsp, 0x18 */
+	char text[48];
+
+	CHECK_EQ_U64(cost_of(code, sizeof(code), text), SITE_SINGLESTEP);
+	CHECK_STR_EQ(text, "sub rsp, 0x18");
+}
+
+TEST(nop5_is_optimised_other_nops_differ)
+{
+	static const uint8_t nop5[] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
+	static const uint8_t nop1[] = {0x90};
+	static const uint8_t nop4[] = {0x0f, 0x1f, 0x40, 0x00}; /* nopl 0(%rax) */
+	static const uint8_t endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
+	char text[48];
+
+	CHECK_EQ_U64(cost_of(nop5, sizeof(nop5), text), SITE_OPTIMISED);
+	CHECK_EQ_U64(cost_of(nop1, sizeof(nop1), text), SITE_EMULATED);
+	CHECK_EQ_U64(cost_of(nop4, sizeof(nop4), text), SITE_SINGLESTEP);
+	CHECK_EQ_U64(cost_of(endbr64, sizeof(endbr64), text), SITE_SINGLESTEP);
+}
+
+TEST(direct_branches_are_emulated_indirect_are_not)
+{
+	static const uint8_t call_rel[] = {0xe8, 0x10, 0x00, 0x00, 0x00};
+	static const uint8_t jmp_rel8[] = {0xeb, 0x02};
+	static const uint8_t jne_rel32[] = {0x0f, 0x85, 0x00, 0x01, 0x00, 0x00};
+	static const uint8_t call_rax[] = {0xff, 0xd0};
+	static const uint8_t ret[] = {0xc3};
+	char text[48];
+
+	CHECK_EQ_U64(cost_of(call_rel, sizeof(call_rel), text), SITE_EMULATED);
+	CHECK_EQ_U64(cost_of(jmp_rel8, sizeof(jmp_rel8), text), SITE_EMULATED);
+	CHECK_EQ_U64(cost_of(jne_rel32, sizeof(jne_rel32), text), SITE_EMULATED);
+	CHECK_EQ_U64(cost_of(call_rax, sizeof(call_rax), text), SITE_SINGLESTEP);
+	CHECK_EQ_U64(cost_of(ret, sizeof(ret), text), SITE_SINGLESTEP);
+}
+
+TEST(undecodable_bytes)
+{
+	static const uint8_t bad[] = {0x0f, 0xff};
+	char text[48] = "x";
+
+	CHECK_EQ_U64(insn_probe_cost(guard_copy(bad, 1), 1, 0, text, sizeof(text)),
+		     SITE_UNDECODABLE);
+	CHECK_STR_EQ(text, "");
+}
+
+TEST(first_call_target)
+{
+	/* sub rsp,8; call +0x100 (at 0x1004, next 0x1009); add rsp,8; ret */
+	static const uint8_t code[] = {0x48, 0x83, 0xec, 0x08, 0xe8, 0x00, 0x01,
+				       0x00, 0x00, 0x48, 0x83, 0xc4, 0x08, 0xc3};
+	uint64_t target = 0;
+
+	CHECK_EQ_U64(insn_first_call(guard_copy(code, sizeof(code)), sizeof(code), 0x1000, &target),
+		     0);
+	CHECK_EQ_U64(target, 0x1109);
+}
+
+TEST(first_call_stops_at_ret_jmp_and_indirect_calls)
+{
+	static const uint8_t ret_first[] = {0xc3, 0xe8, 0x00, 0x00, 0x00, 0x00};
+	static const uint8_t jmp_first[] = {0xeb, 0x00, 0xe8, 0x00, 0x00, 0x00, 0x00};
+	static const uint8_t indirect[] = {0xff, 0xd0, 0xe8, 0x00, 0x00, 0x00, 0x00};
+	static const uint8_t truncated[] = {0x48, 0x83, 0xec, 0x08, 0xe8, 0x00};
+	uint64_t t;
+
+	CHECK_EQ_U64(insn_first_call(guard_copy(ret_first, 6), 6, 0, &t), (uint64_t)-ENOENT);
+	CHECK_EQ_U64(insn_first_call(guard_copy(jmp_first, 7), 7, 0, &t), (uint64_t)-ENOENT);
+	CHECK_EQ_U64(insn_first_call(guard_copy(indirect, 7), 7, 0, &t), (uint64_t)-ENOENT);
+	CHECK_EQ_U64(insn_first_call(guard_copy(truncated, 6), 6, 0, &t), (uint64_t)-ENOENT);
+}
+
+TEST(cost_names)
+{
+	CHECK_STR_EQ(site_cost_name(SITE_OPTIMISED), "optimised");
+	CHECK_STR_EQ(site_cost_name(SITE_EMULATED), "emulated");
+	CHECK_STR_EQ(site_cost_name(SITE_SINGLESTEP), "single-stepped");
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Probe-site planning against real ELF files: this test binary (fake wrappers whose first
+ * call is or is not there) and, when present, the system's libssl.so.3.
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "elf_file.h"
+#include "sites.h"
+
+__attribute__((noinline, used)) unsigned int fake_internal(unsigned int x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x * 7u;
+}
+
+/* The call is not in tail position, so it stays a call. */
+__attribute__((noinline, used)) unsigned int fake_wrapper(unsigned int x)
+{
+	unsigned int r = fake_internal(x);
+
+	__asm__ volatile("" : "+r"(r));
+	return r + 1u;
+}
+
+__attribute__((noinline, used)) unsigned int fake_wrapper_nocall(unsigned int x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x * 3u;
+}
+
+__attribute__((noinline, used)) unsigned int fake_exported(unsigned int x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 5u;
+}
+
+static const struct tls_func fake_preferred[] = {
+	{"fake_internal", "fake_wrapper", DIR_EGRESS, 1, 0},
+};
+static const struct tls_func fake_broken[] = {
+	{"fake_internal", "fake_wrapper_nocall", DIR_EGRESS, 1, 0},
+};
+static const struct tls_func fake_fallback[] = {
+	{"fake_exported", NULL, DIR_EGRESS, 0, 0},
+	{"fake_missing_optional", NULL, DIR_INGRESS, 0, 1},
+};
+static const char *const no_names[] = {NULL};
+
+static struct tls_adapter adapter(const struct tls_func *funcs)
+{
+	return (struct tls_adapter){
+		.name = "fake",
+		.lib = LIB_OPENSSL,
+		.sonames = no_names,
+		.funcs = funcs,
+		.nfuncs = 1,
+		.fallback = fake_fallback,
+		.nfallback = 2,
+		.system_paths = no_names,
+	};
+}
+
+static uint64_t sym_addr(const char *name)
+{
+	struct elf_file *ef = elf_file__open("/proc/self/exe");
+	uint64_t addr = 0, size;
+
+	if (ef && elf_file__func(ef, name, &addr, &size))
+		addr = 0;
+	elf_file__close(ef);
+	return addr;
+}
+
+TEST(preferred_site_is_the_first_call_target)
+{
+	struct tls_adapter ad = adapter(fake_preferred);
+	struct site_plan plan;
+
+	if (!CHECK_EQ_U64(sites_plan("/proc/self/exe", &ad, 0, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 0);
+	if (!CHECK_EQ_U64(plan.n, 1))
+		return;
+	CHECK(sym_addr("fake_internal") != 0);
+	CHECK_EQ_U64(plan.sites[0].addr, sym_addr("fake_internal"));
+	CHECK_STR_EQ(plan.sites[0].fn->sym, "fake_internal");
+	CHECK(plan.sites[0].insn[0] != 0);
+}
+
+TEST(missing_call_falls_back_to_exported_and_says_why)
+{
+	struct tls_adapter ad = adapter(fake_broken);
+	struct site_plan plan;
+
+	if (!CHECK_EQ_U64(sites_plan("/proc/self/exe", &ad, 0, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 1);
+	CHECK_STR_EQ(plan.why, "no direct call in fake_wrapper_nocall");
+	/* The optional fallback function is missing: left out, not an error. */
+	if (!CHECK_EQ_U64(plan.n, 1))
+		return;
+	CHECK_STR_EQ(plan.sites[0].fn->sym, "fake_exported");
+	CHECK_EQ_U64(plan.sites[0].addr, sym_addr("fake_exported"));
+}
+
+TEST(unreadable_file)
+{
+	struct tls_adapter ad = adapter(fake_preferred);
+	struct site_plan plan;
+
+	CHECK_EQ_U64(sites_plan("/nonexistent/libssl.so.3", &ad, 0, &plan), (uint64_t)-ENOENT);
+	CHECK_EQ_U64(sites_plan("/proc/self/status", &ad, 0, &plan), (uint64_t)-ENOEXEC);
+}
+
+TEST(system_libssl_uses_internal_functions)
+{
+	const char *path = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
+	struct site_plan plan;
+
+	if (access(path, R_OK)) {
+		fprintf(stderr, "  (no %s: skipped)\n", path);
+		return;
+	}
+	if (!CHECK_EQ_U64(sites_plan(path, &openssl_adapter, 0, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 0);
+	if (!CHECK_EQ_U64(plan.n, 2))
+		return;
+	CHECK_STR_EQ(plan.sites[0].fn->sym, "ssl_write_internal");
+	CHECK_STR_EQ(plan.sites[1].fn->sym, "ssl_read_internal");
+	for (unsigned int i = 0; i < plan.n; i++) {
+		CHECK_EQ_U64(plan.sites[i].cost, SITE_EMULATED);
+		CHECK(!strncmp(plan.sites[i].insn, "push ", 5));
+		CHECK(plan.sites[i].offset != 0);
+	}
+}
+
+TEST(system_libssl_exported_only)
+{
+	const char *path = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
+	struct site_plan plan;
+
+	if (access(path, R_OK))
+		return;
+	if (!CHECK_EQ_U64(sites_plan(path, &openssl_adapter, 1, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 1);
+	CHECK_STR_EQ(plan.why, "--probe-exported");
+	if (!CHECK_EQ_U64(plan.n, 4))
+		return;
+	CHECK_STR_EQ(plan.sites[0].fn->sym, "SSL_write");
+	CHECK_STR_EQ(plan.sites[3].fn->sym, "SSL_read_ex");
+	/* OpenSSL 3's exported entry points start with `sub rsp, ...`. */
+	CHECK_EQ_U64(plan.sites[0].cost, SITE_SINGLESTEP);
+}
+
+TEST(elf_offsets_and_reads)
+{
+	struct elf_file *ef = elf_file__open("/proc/self/exe");
+	uint64_t addr, size, off;
+	uint8_t code[4];
+
+	if (!CHECK(ef != NULL))
+		return;
+	CHECK_EQ_U64(elf_file__func(ef, "fake_exported", &addr, &size), 0);
+	CHECK(size > 0);
+	CHECK_EQ_U64(elf_file__offset(ef, addr, &off), 0);
+	CHECK_EQ_U64(elf_file__read(ef, addr, code, sizeof(code)), sizeof(code));
+	CHECK_EQ_U64(elf_file__func(ef, "no_such_function_here", &addr, &size), (uint64_t)-ENOENT);
+	CHECK_EQ_U64(elf_file__offset(ef, 0, &off), (uint64_t)-ENOENT);
+	CHECK_EQ_U64(elf_file__read(ef, 0, code, sizeof(code)), 0);
+	elf_file__close(ef);
+}
