@@ -60,6 +60,7 @@ test: deps ## install, build, run every test (unit, then end-to-end as root)
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory e2e
+	$(Q)$(MAKE) --no-print-directory bench-smoke
 
 unit: ## unit tests of the pure core, sanitizers on (no root)
 	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/san SANITIZE=address,undefined unit-bins
@@ -116,6 +117,40 @@ $(OUT)/tests/%: tests/unit/%.c tests/unit/check.h $(OUT)/libcore.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(OUT)/libcore.a $(LDLIBS) -o $@
+
+# ---------------------------------------------------------------------------------------------
+# bench: performance benchmarks (bench/, results in docs/benchmarks.md). Benchmarks are not
+# tests: nothing here asserts a timing. bench-smoke only proves each benchmark still runs.
+BENCH_PROGS  := sslloop syscall_loop connhold jsonl_tally null_hook
+BENCH_BINS   := $(addprefix $(OUT)/bench/,$(BENCH_PROGS) null_hook.bpf.o)
+BENCH_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
+.PHONY: bench bench-smoke bench-bins
+
+bench: deps ## run every benchmark (root, ~15 min) and print the summary table
+	$(Q)$(MAKE) --no-print-directory all bench-bins
+	$(Q)bench/run.sh $(OUT)
+
+bench-smoke: $(OUT)/tlsscope bench-bins ## run every benchmark briefly (root, < 60 s): proves they still work
+	$(Q)bench/run.sh --smoke $(OUT)
+
+bench-bins: $(BENCH_BINS)
+
+$(OUT)/bench/%: bench/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BENCH_CFLAGS) -pthread $< -lssl -lcrypto -o $@
+
+# empty BPF programs at tlsscope's hook points: the platform's floor cost of each hook
+$(OUT)/bench/null_hook.bpf.o: bench/null_hook.bpf.c $(OUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bench/null_hook: bench/null_hook.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BENCH_CFLAGS) $(shell pkg-config --cflags libbpf 2>/dev/null) $< $(LDLIBS) -o $@
+# ---------------------------------------------------------------------------------------------
 
 # ---------------------------------------------------------------------------------------------
 # fuzz: libFuzzer targets of the pure core (fuzz/fuzz_*.c), seeds in fuzz/corpus/<target>/. A

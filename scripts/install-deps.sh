@@ -11,6 +11,8 @@ packages=(
 	libclang-rt-14-dev
 	# end-to-end tests: real servers, clients and the tools the tests drive them with
 	nginx-light curl python3 openssl iproute2 procps psmisc
+	# benchmarks (bench/): OpenSSL headers for the in-process TLS programs, the HTTP load tool
+	libssl-dev wrk
 )
 
 missing=()
