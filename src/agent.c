@@ -39,6 +39,7 @@
 /* EV_MMAP arrives at mmap entry: look at the mapping once it exists. */
 #define MMAP_SETTLE_NS	  5000000ull
 #define MAX_PENDING_MMAPS 1024
+#define OUT_BUFFER (1 << 20)
 
 struct pending_mmap {
 	uint32_t pid;
@@ -251,13 +252,26 @@ static void emit_stats(struct agent *ag)
 	ag->sink_ops->flush(ag->sink);
 }
 
+/*
+ * Records are written into a large stdio buffer and flushed on every poll tick (10 ms), so
+ * a busy second costs a few hundred writes, not one per record. A terminal still sees each
+ * tick's records at once.
+ */
+static int out_buffer(struct agent *ag)
+{
+	/* Static: stdout may still be flushed by exit() after the agent is gone. */
+	static char buf[OUT_BUFFER];
+
+	return setvbuf(ag->out, buf, _IOFBF, sizeof(buf)) ? -ENOMEM : 0;
+}
+
 static int open_output(struct agent *ag)
 {
 	int fd;
 
 	if (!ag->cfg->output) {
 		ag->out = stdout;
-		return 0;
+		return out_buffer(ag);
 	}
 	fd = open(ag->cfg->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || fchmod(fd, 0600)) {
@@ -271,7 +285,7 @@ static int open_output(struct agent *ag)
 		close(fd);
 		return -errno;
 	}
-	return 0;
+	return out_buffer(ag);
 }
 
 static int check_environment(const struct config *cfg)
@@ -501,6 +515,8 @@ cleanup:
 	}
 	if (ag->out && ag->out != stdout)
 		fclose(ag->out);
+	else if (ag->out)
+		fflush(ag->out);
 	ring_buffer__free(ag->rb);
 	attacher__free(ag->attacher);
 	tlsscope_bpf__destroy(ag->skel);

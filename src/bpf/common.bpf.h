@@ -34,7 +34,7 @@ struct inflight {
 	__s32 fd;	/* first socket fd a syscall touched inside the call, or -1 */
 	__u32 conflict; /* a second, different fd was touched */
 	__u32 cookie;
-	__u32 _pad;
+	__u32 active; /* a call is in flight */
 };
 
 struct ssl_key {
@@ -62,11 +62,14 @@ __shared struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* Keyed by thread id: a thread runs one TLS call at a time. */
+/*
+ * Per thread (task local storage): a thread runs one TLS call at a time. Cheaper than a hash
+ * keyed by tid, freed with the thread, and absent for threads that never made a TLS call.
+ */
 __shared struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
@@ -116,10 +119,25 @@ static __always_inline void count(enum counter c, __u64 n)
 		*v += n;
 }
 
+/* Consumer position when a wakeup was last forced. */
+__shared __u64 woken_at_cons;
+
+/*
+ * Wake the reader only once wakeup_bytes are queued, and only once per reader pass: each
+ * forced wakeup is an interrupt (a VM exit under KVM), and until the reader has moved
+ * another one tells it nothing new.
+ */
 static __always_inline __u64 submit_flags(void)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-									     : BPF_RB_NO_WAKEUP;
+	__u64 cons;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	cons = bpf_ringbuf_query(&events, BPF_RB_CONS_POS);
+	if (cons == woken_at_cons)
+		return BPF_RB_NO_WAKEUP;
+	woken_at_cons = cons;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 static __always_inline void fill_hdr(struct event_hdr *h, __u16 type, __u32 size, __u64 seq)
@@ -135,17 +153,22 @@ static __always_inline void fill_hdr(struct event_hdr *h, __u16 type, __u32 size
 	h->seq = seq;
 }
 
+/*
+ * Direct loads through the BTF-typed task pointer (faults read as 0) cost a few ns each, a
+ * bpf_probe_read_kernel call tens of ns; only the variable-index fd array needs the helper.
+ */
 static __always_inline struct file *fd_to_file(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
 	struct file *file = NULL;
+	unsigned long fds;
 
-	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt || fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	fds = (unsigned long)fdt->fd;
+	bpf_probe_read_kernel(&file, sizeof(file),
+			      (void *)(fds + (unsigned long)fd * sizeof(file)));
 	return file;
 }
 

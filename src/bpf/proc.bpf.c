@@ -26,10 +26,14 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
 	struct exit_event *e;
+	struct inflight *in;
 
 	/* A thread that dies inside a TLS call never returns from it. */
-	if (!bpf_map_delete_elem(&inflight, &tid))
+	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	if (in && in->active) {
+		in->active = 0;
 		__sync_fetch_and_add(&inflight_calls, -1);
+	}
 	if (tid != id >> 32)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

@@ -32,13 +32,12 @@
 
 static __always_inline void note_fd(int fd)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct inflight *in;
 
 	if (!inflight_calls)
 		return;
-	in = bpf_map_lookup_elem(&inflight, &tid);
-	if (!in)
+	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	if (!in || !in->active)
 		return;
 	if (in->fd < 0) {
 		in->fd = fd;

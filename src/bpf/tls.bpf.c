@@ -36,27 +36,29 @@ SEC("uprobe")
 int BPF_KPROBE(tls_enter, void *ssl, void *buf, __u64 num, void *outlen)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
 	__u64 cookie = bpf_get_attach_cookie(ctx);
-	struct inflight in = {
-		.ssl = (__u64)ssl,
-		.buf = (__u64)buf,
-		.outlen = COOKIE_EX(cookie) ? (__u64)outlen : 0,
-		.fd = -1,
-		.cookie = (__u32)cookie,
-	};
+	struct inflight *in;
 
 	if (!pass_filters(id >> 32))
 		return 0;
-	if (bpf_map_lookup_elem(&inflight, &tid)) {
+	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!in) {
+		count(CNT_MAP_FULL, 1);
+		return 0;
+	}
+	if (in->active)
 		/* The previous call nests or never returned: replace it (already counted). */
 		count(CNT_NESTED, 1);
-		bpf_map_update_elem(&inflight, &tid, &in, BPF_EXIST);
-	} else if (!bpf_map_update_elem(&inflight, &tid, &in, BPF_NOEXIST)) {
+	else
 		__sync_fetch_and_add(&inflight_calls, 1);
-	} else {
-		count(CNT_MAP_FULL, 1);
-	}
+	in->ssl = (__u64)ssl;
+	in->buf = (__u64)buf;
+	in->outlen = COOKIE_EX(cookie) ? (__u64)outlen : 0;
+	in->fd = -1;
+	in->conflict = 0;
+	in->cookie = (__u32)cookie;
+	in->active = 1;
 	return 0;
 }
 
@@ -115,6 +117,7 @@ struct emit_ctx {
 	__u32 done;   /* bytes submitted */
 	__u32 chunks; /* records submitted */
 	int err;      /* why the chunk loop stopped early */
+	__u64 flags;  /* ring buffer submit flags, decided once per call */
 };
 
 /*
@@ -143,7 +146,7 @@ static __always_inline int emit_sized(struct emit_ctx *c, __u32 off, __u32 n, co
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return -2;
 	}
-	bpf_ringbuf_submit(e, submit_flags());
+	bpf_ringbuf_submit(e, c->flags);
 	return 0;
 }
 
@@ -188,8 +191,7 @@ SEC("uretprobe")
 int BPF_KRETPROBE(tls_exit, long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, zero = 0;
-	struct task_struct *task;
+	__u32 zero = 0;
 	struct inflight *inp, in;
 	struct ssl_key key = {};
 	struct ssl_conn *cached, learned = {};
@@ -198,12 +200,12 @@ int BPF_KRETPROBE(tls_exit, long ret)
 	__u64 moved = 0, sk = 0;
 	__u32 nchunks;
 
-	inp = bpf_map_lookup_elem(&inflight, &tid);
-	if (!inp)
+	inp = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	if (!inp || !inp->active)
 		return 0;
 	in = *inp;
-	if (!bpf_map_delete_elem(&inflight, &tid))
-		__sync_fetch_and_add(&inflight_calls, -1);
+	inp->active = 0;
+	__sync_fetch_and_add(&inflight_calls, -1);
 	count(CNT_CALLS, 1);
 
 	if (ret > 0) {
@@ -255,11 +257,10 @@ int BPF_KRETPROBE(tls_exit, long ret)
 	if (e->attribution == ATTR_UNATTRIBUTED)
 		count(CNT_UNATTRIBUTED, 1);
 
-	task = (struct task_struct *)bpf_get_current_task();
 	fill_hdr(&e->hdr, EV_DATA, sizeof(*e), __sync_fetch_and_add(&call_seq, 1));
 	e->ssl = in.ssl;
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	e->netns = bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum;
 	e->len = moved;
 	e->captured = moved < max_capture ? moved : max_capture;
 	e->lib = COOKIE_LIB(in.cookie);
@@ -271,12 +272,15 @@ int BPF_KRETPROBE(tls_exit, long ret)
 	}
 
 	c.tmpl = e;
+	c.flags = submit_flags();
 	c.buf = in.buf;
 	c.captured = e->captured;
 	nchunks = (e->captured + CHUNK_MAX - 1) / CHUNK_MAX;
 	if (nchunks > MAX_CHUNKS)
 		nchunks = MAX_CHUNKS;
-	if (nchunks)
+	if (nchunks == 1)
+		emit_chunk(0, &c); /* the common case, without the loop's indirect calls */
+	else if (nchunks)
 		bpf_loop(nchunks, emit_chunk, &c, 0);
 	else
 		c.err = emit_sized(&c, 0, 0, 256) ?: (c.chunks = 1, 0); /* metadata only */

@@ -172,30 +172,46 @@ size_t base64_len(size_t n)
 	return (n + 2) / 3 * 4;
 }
 
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Two output characters for every 12-bit input value: one lookup per 12 bits, not per 6. */
+static uint16_t b64_pairs[4096];
+
+static void b64_init(void)
+{
+	for (unsigned int i = 0; i < 4096; i++) {
+		char pair[2] = {b64[i >> 6], b64[i & 63]};
+
+		memcpy(&b64_pairs[i], pair, 2);
+	}
+}
+
 void buf_put_base64(struct buf *b, const uint8_t *p, size_t n)
 {
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static int ready;
 	size_t i;
 	char *o;
 
 	if (buf_reserve(b, base64_len(n)))
 		return;
+	if (!ready) {
+		b64_init();
+		ready = 1;
+	}
 	o = b->p + b->len;
 	for (i = 0; i + 3 <= n; i += 3) {
 		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
 
-		*o++ = tbl[v >> 18];
-		*o++ = tbl[(v >> 12) & 63];
-		*o++ = tbl[(v >> 6) & 63];
-		*o++ = tbl[v & 63];
+		memcpy(o, &b64_pairs[v >> 12], 2);
+		memcpy(o + 2, &b64_pairs[v & 0xfff], 2);
+		o += 4;
 	}
 	if (i < n) {
 		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
 
-		*o++ = tbl[v >> 18];
-		*o++ = tbl[(v >> 12) & 63];
-		*o++ = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+		*o++ = b64[v >> 18];
+		*o++ = b64[(v >> 12) & 63];
+		*o++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
 		*o++ = '=';
 	}
 	b->len = o - b->p;
