@@ -12,7 +12,7 @@
 # wrk run, per 10k requests, is the CPU it spends per 10k requests (each request is >= 4 TLS
 # calls with data: wrk write, nginx read, nginx write(s), wrk read(s)).
 # A third mode, "floor", attaches empty BPF programs (build/bench/null_hook) where tlsscope
-# attaches its own (uprobe + uretprobe at its default sites, and tp_btf/sys_enter): what the
+# attaches its own (uprobe + uretprobe at its default sites, and the socket hooks): what the
 # platform charges for those hooks before any program work.
 . "$(dirname "$0")/lib.sh"
 

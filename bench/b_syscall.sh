@@ -6,9 +6,10 @@
 # bare ns per iteration / traced ns per iteration of the same round; median over rounds. The
 # ratio uses the loop's CPU time (user + system: the hook runs in its context), which other
 # tenants of a shared machine cannot inflate; wall-clock figures are in the log.
-# tlsscope's sys_enter hook runs on every syscall of the host. A third mode, "floor", attaches
-# an empty tp_btf/sys_enter program (build/bench/null_hook -s): the platform's price for any
-# host-wide syscall hook, before the program does anything. Modes rotate every round.
+# tlsscope's socket hooks (tp_btf/sock_send_length, sock_recv_length) run on every socket send
+# and receive of the host; a pipe never reaches them. A third mode, "floor", attaches empty
+# programs at those hooks (build/bench/null_hook -s): the platform's price for them, before the
+# program does anything. Modes rotate every round.
 . "$(dirname "$0")/lib.sh"
 
 if [ "$BENCH_SMOKE" = 1 ]; then rounds=1 secs=0.3; else rounds=${SYSCALL_ROUNDS:-7} secs=1; fi
@@ -47,6 +48,6 @@ for k in "${kinds[@]}"; do
 	result tax "non-TLS syscalls: bare ns per syscall, $k" "$(fmt 0 "$(calc "$(median "${b[@]}") / 2")")" ns - info
 	result tax "non-TLS syscalls: traced / bare, $k" "$(fmt 3 "$m")" ratio ">= 0.95" \
 		"$(verdict "$m" '>=' 0.95)"
-	result tax "non-TLS syscalls: empty sys_enter hook / bare, $k" "$(fmt 3 "$(median "${fratio[@]}")")" ratio - info
+	result tax "non-TLS syscalls: empty socket hooks / bare, $k" "$(fmt 3 "$(median "${fratio[@]}")")" ratio - info
 done
 report_noise syscall

@@ -19,8 +19,14 @@ int null_exit(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(null_sys_enter, struct pt_regs *regs, long id)
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(null_sock_send, struct sock *sk, int ret, int flags)
+{
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(null_sock_recv, struct sock *sk, int ret, int flags)
 {
 	return 0;
 }

@@ -6,7 +6,8 @@
  *   null_hook -b OBJ [-s] [-u FILE:OFFSET]... -f READY_FILE [-d SECONDS]
  *
  *   -b OBJ       build/bench/null_hook.bpf.o
- *   -s           attach an empty tp_btf/sys_enter program (fires on every syscall of the host)
+ *   -s           attach empty tp_btf/sock_send_length and sock_recv_length programs (fire on
+ *                every socket send and receive of the host)
  *   -u F:OFF     attach an empty uprobe and an empty uretprobe at file offset OFF of F (all
  *                processes, like tlsscope)
  *   -f FILE      create FILE once everything is attached
@@ -70,11 +71,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "null_hook: load %s: %s\n", obj_path, strerror(errno));
 		return 1;
 	}
-	if (sys) {
-		links[nlinks] = bpf_program__attach(
-			bpf_object__find_program_by_name(obj, "null_sys_enter"));
+	for (int i = 0; sys && i < 2; i++) {
+		const char *name = i ? "null_sock_recv" : "null_sock_send";
+
+		links[nlinks] = bpf_program__attach(bpf_object__find_program_by_name(obj, name));
 		if (!links[nlinks]) {
-			fprintf(stderr, "null_hook: attach sys_enter: %s\n", strerror(errno));
+			fprintf(stderr, "null_hook: attach %s: %s\n", name, strerror(errno));
 			goto out;
 		}
 		nlinks++;

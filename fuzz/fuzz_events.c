@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				reasm__push(r, v.data);
 			else if (v.type == EV_EXIT)
 				reasm__flush(r, v.hdr->pid, 0);
-			else if (v.type == EV_MMAP)
+			else if (v.type == EV_LIBS)
 				reasm__flush(r, 0, v.hdr->ts); /* the agent's stale-call timer */
 		}
 		free(rec);

@@ -8,7 +8,7 @@ import socket
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EV_DATA, EV_EXEC, EV_EXIT, EV_MMAP = 1, 2, 3, 4
+EV_DATA, EV_EXEC, EV_EXIT, EV_LIBS = 1, 2, 3, 4
 DATA_F_LAST = 1
 
 
@@ -45,8 +45,8 @@ def exit_(pid, ts):
     return hdr(EV_EXIT, 32, ts, pid, pid, 0)
 
 
-def mmap_(pid, ts, dev, ino):
-    return hdr(EV_MMAP, 48, ts, pid, pid, 0) + struct.pack('<QQ', dev, ino)
+def libs_(pid, ts):
+    return hdr(EV_LIBS, 32, ts, pid, pid, 0)
 
 
 def ring(*recs):
@@ -86,7 +86,7 @@ write('fuzz_events', 'lost-tail-and-orphan',
 # Truncated by --max-capture, unattributed, then the control records.
 write('fuzz_events', 'truncated-and-control',
       ring(data(300, 300, 8, 5000, req[:24], 24, 0, length=len(req), attr=0, fd=-1),
-           exec_(301, 5001, b'python3'), mmap_(301, 5002, 0xfe00000, 14884871),
+           exec_(301, 5001, b'python3'), libs_(301, 5002),
            exit_(300, 5003)))
 write('fuzz_events', 'empty-call', ring(data(100, 100, 9, 6000, b'', 0, 0, length=1)))
 

@@ -36,15 +36,7 @@
 #define POLL_INTERVAL_MS 10
 /* A call whose chunks stopped arriving this long ago is closed with what it has. */
 #define STALE_CALL_NS 1000000000ull
-/* EV_MMAP arrives at mmap entry: look at the mapping once it exists. */
-#define MMAP_SETTLE_NS	  5000000ull
-#define MAX_PENDING_MMAPS 1024
-#define OUT_BUFFER (1 << 20)
-
-struct pending_mmap {
-	uint32_t pid;
-	uint64_t dev, ino, due;
-};
+#define OUT_BUFFER    (1 << 20)
 
 struct agent {
 	const struct config *cfg;
@@ -60,8 +52,6 @@ struct agent {
 	uint64_t wall_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, measured once */
 	uint64_t lost_decode, lost_incomplete, lost_sink;
 	struct buf redacted; /* reused: a record's copy with secrets masked */
-	struct pending_mmap mmaps[MAX_PENDING_MMAPS];
-	unsigned int nmmaps;
 	int stop;
 	int exit_status;
 };
@@ -151,48 +141,6 @@ static void on_lib(void *ctx, const struct found_lib *lib)
 		pr_debug("skip %s (pid %u): %s\n", lib->path, lib->pid, strerror(-n));
 }
 
-/* Does pid map the file (kernel dev, ino)? */
-static int maps_file(uint32_t pid, uint64_t dev, uint64_t ino)
-{
-	char path[64], line[4096 + 128];
-	int found = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f)) {
-		struct maps_entry e;
-
-		found = !maps_parse_line(line, &e) && e.ino == ino && e.dev_major == (dev >> 20) &&
-			e.dev_minor == (dev & 0xfffff);
-	}
-	fclose(f);
-	return found;
-}
-
-static void settle_mmaps(struct agent *ag, uint64_t now)
-{
-	unsigned int i = 0;
-
-	while (i < ag->nmmaps) {
-		struct pending_mmap *m = &ag->mmaps[i];
-		struct file_key key = {.dev = m->dev, .ino = m->ino};
-
-		if (m->due > now) {
-			i++;
-			continue;
-		}
-		if (maps_file(m->pid, m->dev, m->ino))
-			discover_pid(m->pid, on_lib, ag);
-		else
-			/* Gone before we looked: let the next process that maps it tell us. */
-			bpf_map__delete_elem(ag->skel->maps.seen_files, &key, sizeof(key), 0);
-		*m = ag->mmaps[--ag->nmmaps];
-	}
-}
-
 static int on_event(void *ctx, void *raw, size_t size)
 {
 	struct agent *ag = ctx;
@@ -209,15 +157,12 @@ static int on_event(void *ctx, void *raw, size_t size)
 	case EV_EXEC:
 		discover_pid(v.hdr->pid, on_lib, ag);
 		break;
-	case EV_MMAP:
-		if (ag->nmmaps < MAX_PENDING_MMAPS) {
-			ag->mmaps[ag->nmmaps++] = (struct pending_mmap){
-				v.hdr->pid, v.mmap->dev, v.mmap->ino, v.hdr->ts + MMAP_SETTLE_NS};
-		} else {
-			struct file_key key = {.dev = v.mmap->dev, .ino = v.mmap->ino};
-
-			bpf_map__delete_elem(ag->skel->maps.seen_files, &key, sizeof(key), 0);
-		}
+	case EV_LIBS:
+		/*
+		 * The loader reports before and after it maps: the second report (or a look
+		 * at a process that already finished) finds the new mappings.
+		 */
+		discover_pid(v.hdr->pid, on_lib, ag);
 		break;
 	case EV_EXIT:
 		reasm__flush(ag->reasm, v.hdr->pid, 0);
@@ -311,8 +256,6 @@ static int load(struct agent *ag)
 {
 	const struct config *cfg = ag->cfg;
 	struct tlsscope_bpf *skel;
-	struct bpf_link *l;
-	struct bpf_program *progs[4];
 	int err;
 
 	skel = ag->skel = tlsscope_bpf__open();
@@ -331,26 +274,25 @@ static int load(struct agent *ag)
 		pr_warn("load BPF programs: %s\n", strerror(-err));
 		return err;
 	}
-	progs[0] = skel->progs.sys_enter;
-	progs[1] = skel->progs.proc_exec;
-	progs[2] = skel->progs.proc_exit;
-	progs[3] = skel->progs.sock_state;
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		l = bpf_program__attach(progs[i]);
-		if (!l) {
+	/* The tracepoints; the skeleton destroys the links stored in its own slots. */
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+	} tps[] = {
+		{skel->progs.proc_exec, &skel->links.proc_exec},
+		{skel->progs.proc_exit, &skel->links.proc_exit},
+		{skel->progs.sock_state, &skel->links.sock_state},
+		{skel->progs.sock_send, &skel->links.sock_send},
+		{skel->progs.sock_recv, &skel->links.sock_recv},
+	};
+
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		*tps[i].link = bpf_program__attach(tps[i].prog);
+		if (!*tps[i].link) {
 			err = -errno;
-			pr_warn("attach %s: %s\n", bpf_program__name(progs[i]), strerror(-err));
+			pr_warn("attach %s: %s\n", bpf_program__name(tps[i].prog), strerror(-err));
 			return err;
 		}
-		/* The skeleton destroys links stored in its own slots. */
-		if (progs[i] == skel->progs.sys_enter)
-			skel->links.sys_enter = l;
-		else if (progs[i] == skel->progs.proc_exec)
-			skel->links.proc_exec = l;
-		else if (progs[i] == skel->progs.proc_exit)
-			skel->links.proc_exit = l;
-		else
-			skel->links.sock_state = l;
 	}
 	return 0;
 }
@@ -423,8 +365,6 @@ static void run_loop(struct agent *ag)
 		}
 		ring_buffer__consume(ag->rb);
 		now = now_ns(CLOCK_MONOTONIC);
-		if (ag->nmmaps)
-			settle_mmaps(ag, now);
 		reasm__flush(ag->reasm, 0, now - STALE_CALL_NS);
 		if (ag->sink_ops->flush(ag->sink) == -EPIPE) {
 			pr_info("output closed by its reader: stopping\n");
@@ -480,6 +420,7 @@ int agent_run(const struct config *cfg)
 	ag->rb = ring_buffer__new(bpf_map__fd(ag->skel->maps.events), on_event, ag, NULL);
 	aopts.enter = ag->skel->progs.tls_enter;
 	aopts.exit = ag->skel->progs.tls_exit;
+	aopts.loader = ag->skel->progs.proc_libs;
 	aopts.exported_only = cfg->probe_exported;
 	ag->attacher = attacher__new(&aopts);
 	if (!ag->rb || !ag->attacher || (err = setup_loop(ag))) {

@@ -11,6 +11,7 @@ struct probed_file {
 	dev_t dev;
 	ino_t ino;
 	struct site_plan plan;
+	int loader; /* a dynamic loader: no plan */
 };
 
 struct attacher {
@@ -98,8 +99,8 @@ static int remember(struct attacher *a, const struct stat *st, const struct foun
 		a->files_cap = cap;
 	}
 	a->files[a->nfiles] = (struct probed_file){.dev = st->st_dev, .ino = st->st_ino};
-	a->libs[a->nfiles] =
-		(struct lib_status){.path = strdup(lib->path), .lib = lib->adapter->name};
+	a->libs[a->nfiles] = (struct lib_status){
+		.path = strdup(lib->path), .lib = lib->adapter ? lib->adapter->name : "loader"};
 	if (!a->libs[a->nfiles].path)
 		return -ENOMEM;
 	a->nfiles++;
@@ -124,6 +125,31 @@ static void log_plan(const struct found_lib *lib, const struct site_plan *plan)
 	}
 }
 
+/* The loader's debugger hook: one entry probe, no return probe, no site planning. */
+static int add_loader(struct attacher *a, const struct found_lib *lib, struct lib_status *status)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "_dl_debug_state");
+	struct bpf_link *l;
+	int err;
+
+	l = bpf_program__attach_uprobe_opts(a->opts.loader, -1, lib->open_path, 0, &opts);
+	err = l ? keep_link(a, l) : -errno;
+	if (err) {
+		if (l)
+			bpf_link__destroy(l);
+		status->failed = 1;
+		a->failed++;
+		pr_warn("attach %s:_dl_debug_state: %s; libraries it loads later are found only "
+			"at exec\n",
+			lib->path, strerror(-err));
+		return err;
+	}
+	status->probes = 1;
+	a->attached++;
+	pr_info("probed %s (loader, pid %u)\n", lib->path, lib->pid);
+	return 1;
+}
+
 int attacher__add(struct attacher *a, const struct found_lib *lib)
 {
 	const struct tls_adapter *ad = lib->adapter;
@@ -143,6 +169,10 @@ int attacher__add(struct attacher *a, const struct found_lib *lib)
 		return err;
 	file = &a->files[a->nfiles - 1];
 	status = &a->libs[a->nfiles - 1];
+	if (!ad) {
+		file->loader = 1;
+		return add_loader(a, lib, status);
+	}
 	err = sites_plan(lib->open_path, ad, a->opts.exported_only, &file->plan);
 	if (err) {
 		pr_warn("%s (%s): no probe site: %s\n", lib->path, ad->name,
@@ -177,7 +207,7 @@ const struct lib_status *attacher__libs(const struct attacher *a, unsigned int *
 {
 	/* a->files moves when it grows: point at the plans only now. */
 	for (unsigned int i = 0; i < a->nfiles; i++)
-		a->libs[i].plan = &a->files[i].plan;
+		a->libs[i].plan = a->files[i].loader ? NULL : &a->files[i].plan;
 	*n = a->nfiles;
 	return a->libs;
 }

@@ -11,9 +11,10 @@
 struct attacher;
 
 struct attacher_opts {
-	struct bpf_program *enter; /* the entry program every adapter shares */
-	struct bpf_program *exit;  /* and the return program */
-	int exported_only;	   /* see sites_plan() */
+	struct bpf_program *enter;  /* the entry program every adapter shares */
+	struct bpf_program *exit;   /* and the return program */
+	struct bpf_program *loader; /* on the dynamic loader's library-change hook */
+	int exported_only;	    /* see sites_plan() */
 };
 
 struct attacher *attacher__new(const struct attacher_opts *opts);

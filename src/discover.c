@@ -27,6 +27,26 @@ int maps_parse_line(char *line, struct maps_entry *e)
 	return 0;
 }
 
+static const char *const loader_names[] = {"ld-linux", "ld-musl", NULL};
+
+/* Where the system's loaders live, probed at start like the adapters' system paths. */
+static const char *const loader_paths[] = {
+	"/lib64/ld-linux-x86-64.so.2",
+	"/lib/ld-linux-aarch64.so.1",
+	NULL,
+};
+
+int is_loader_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	for (const char *const *n = loader_names; *n; n++)
+		if (!strncmp(base, *n, strlen(*n)) && strstr(base, ".so"))
+			return 1;
+	return 0;
+}
+
 int discover_pid(uint32_t pid, discover_fn fn, void *ctx)
 {
 	char path[64], line[4096 + 128], open_path[4096 + 64];
@@ -48,7 +68,7 @@ int discover_pid(uint32_t pid, discover_fn fn, void *ctx)
 		if (last && !strcmp(last, e.path))
 			continue;
 		lib.adapter = tls_adapter_for_path(e.path);
-		if (!lib.adapter || strstr(e.path, " (deleted)"))
+		if ((!lib.adapter && !is_loader_path(e.path)) || strstr(e.path, " (deleted)"))
 			continue;
 		free(last_buf);
 		last = last_buf = strdup(e.path);
@@ -82,6 +102,12 @@ int discover_all(discover_fn fn, void *ctx)
 		discover_pid(pid, fn, ctx); /* processes come and go: errors are expected */
 	}
 	closedir(dir);
+	for (const char *const *p = loader_paths; *p; p++) {
+		struct found_lib lib = {.path = *p, .open_path = *p};
+
+		if (access(*p, R_OK) == 0)
+			fn(ctx, &lib);
+	}
 	for (const struct tls_adapter *const *a = tls_adapters; *a; a++) {
 		for (const char *const *p = (*a)->system_paths; p && *p; p++) {
 			struct found_lib lib = {.path = *p, .open_path = *p, .adapter = *a};

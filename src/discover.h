@@ -23,11 +23,14 @@ struct maps_entry {
 int maps_parse_line(char *line, struct maps_entry *e);
 
 struct found_lib {
-	uint32_t pid;	       /* 0 for a system path found without a process */
-	const char *path;      /* as the process sees it */
-	const char *open_path; /* how the agent reaches the same file */
-	const struct tls_adapter *adapter;
+	uint32_t pid;			   /* 0 for a system path found without a process */
+	const char *path;		   /* as the process sees it */
+	const char *open_path;		   /* how the agent reaches the same file */
+	const struct tls_adapter *adapter; /* NULL for a dynamic loader */
 };
+
+/* 1 if path names a dynamic loader (ld-linux*.so*, ld-musl*.so*). */
+int is_loader_path(const char *path);
 
 typedef void (*discover_fn)(void *ctx, const struct found_lib *lib);
 

@@ -8,7 +8,7 @@ static const size_t min_size[EV__MAX] = {
 	[EV_DATA] = sizeof(struct data_event),
 	[EV_EXEC] = sizeof(struct exec_event),
 	[EV_EXIT] = sizeof(struct exit_event),
-	[EV_MMAP] = sizeof(struct mmap_event),
+	[EV_LIBS] = sizeof(struct libs_event),
 };
 
 static int data_valid(const struct data_event *e)

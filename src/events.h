@@ -14,7 +14,7 @@ struct event_view {
 		const struct data_event *data;
 		const struct exec_event *exec;
 		const struct exit_event *exit;
-		const struct mmap_event *mmap;
+		const struct libs_event *libs;
 	};
 };
 

@@ -24,7 +24,7 @@ enum event_type {
 	EV_DATA = 1, /* a chunk of one TLS call's plaintext */
 	EV_EXEC = 2, /* a process called execve: look for new TLS code */
 	EV_EXIT = 3, /* a process (thread group leader) exited */
-	EV_MMAP = 4, /* a file not seen before was mapped executable */
+	EV_LIBS = 4, /* the dynamic loader changed the process's libraries */
 	EV__MAX,
 };
 
@@ -74,7 +74,7 @@ enum counter {
 	CNT_INTEGRITY,	     /* a call's syscalls touched more than one fd */
 	CNT_UNATTRIBUTED,    /* records with no connection */
 	CNT_NESTED,	     /* a call began while another was in flight on the thread */
-	CNT_LOST_OTHER,	     /* exec/exit/mmap records dropped: ring buffer full */
+	CNT_LOST_OTHER,	     /* exec/exit/libs records dropped: ring buffer full */
 	CNT__MAX,
 };
 
@@ -135,17 +135,9 @@ struct exit_event {
 	struct event_hdr hdr;
 };
 
-struct mmap_event {
+/* The loader reports every change to its list of libraries (dlopen included). */
+struct libs_event {
 	struct event_hdr hdr;
-	__u64 dev; /* kernel-internal dev_t of the file's super block */
-	__u64 ino;
-};
-_Static_assert(sizeof(struct mmap_event) == 48, "mmap_event layout");
-
-/* Key of the "files already reported" map: one EV_MMAP per file, not per process. */
-struct file_key {
-	__u64 dev;
-	__u64 ino;
 };
 
 #endif

@@ -31,8 +31,9 @@ struct inflight {
 	__u64 ssl;
 	__u64 buf;
 	__u64 outlen;	/* "_ex" variants: where the library writes the byte count */
-	__s32 fd;	/* first socket fd a syscall touched inside the call, or -1 */
-	__u32 conflict; /* a second, different fd was touched */
+	__u64 sk;	/* first socket the call did I/O on, or 0 */
+	__s32 fd;	/* the fd that I/O named, or -1 */
+	__u32 conflict; /* a second, different socket was used */
 	__u32 cookie;
 	__u32 active; /* a call is in flight */
 };
@@ -43,11 +44,18 @@ struct ssl_key {
 	__u64 ssl;
 };
 
-/* What an ssl was last seen on; sk catches an fd number reused for another socket. */
+/* What an ssl was last seen on. gen tells a reused struct sock from the one we saw. */
 struct ssl_conn {
 	__s32 fd;
 	__u32 _pad;
 	__u64 sk;
+	__u64 gen;
+};
+
+/* What we know of a socket's connection; gen changes with every new connection on it. */
+struct sock_conn {
+	struct conn_tuple t; /* t.family 0: tuple not read yet */
+	__u64 gen;
 };
 
 __shared struct {
@@ -90,20 +98,15 @@ __shared struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, struct conn_tuple);
+	__type(value, struct sock_conn);
 } sock_conns SEC(".maps");
 
-/* Files already reported by EV_MMAP; user space deletes a key to hear of it again. */
-__shared struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct file_key);
-	__type(value, __u8);
-} seen_files SEC(".maps");
+/* Numbers the connections sock_conns has seen. */
+__shared __u64 conn_gen;
 
 /*
- * TLS calls in flight on the whole host. The syscall hook fires for every process; while
- * this is 0 it returns before touching the in-flight hash.
+ * TLS calls in flight on the whole host. The socket I/O hooks fire for every process; while
+ * this is 0 they return before looking at the thread's state.
  */
 __shared __u64 inflight_calls;
 
@@ -170,13 +173,6 @@ static __always_inline struct file *fd_to_file(int fd)
 	bpf_probe_read_kernel(&file, sizeof(file),
 			      (void *)(fds + (unsigned long)fd * sizeof(file)));
 	return file;
-}
-
-static __always_inline int fd_is_socket(int fd)
-{
-	struct file *file = fd_to_file(fd);
-
-	return file && (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
 }
 
 #endif

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* Process life cycle: exec tells user space to look for TLS code, exit lets it forget. */
+/*
+ * Process life cycle: exec and library loads tell user space to look for TLS code, exit lets
+ * it forget.
+ */
 #include "common.bpf.h"
 
 SEC("tp_btf/sched_process_exec")
@@ -43,5 +46,25 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 	}
 	fill_hdr(&e->hdr, EV_EXIT, sizeof(*e), 0);
 	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}
+
+/*
+ * The dynamic loader calls _dl_debug_state() (the debuggers' hook) before and after every
+ * change to its list of libraries: at start-up and at each dlopen/dlclose. User space then
+ * looks at the process's mappings for new TLS libraries. Rare, so always wake the reader.
+ */
+SEC("uprobe")
+int BPF_KPROBE(proc_libs)
+{
+	struct libs_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(CNT_LOST_OTHER, 1);
+		return 0;
+	}
+	fill_hdr(&e->hdr, EV_LIBS, sizeof(*e), 0);
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

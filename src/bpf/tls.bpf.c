@@ -55,6 +55,7 @@ int BPF_KPROBE(tls_enter, void *ssl, void *buf, __u64 num, void *outlen)
 	in->ssl = (__u64)ssl;
 	in->buf = (__u64)buf;
 	in->outlen = COOKIE_EX(cookie) ? (__u64)outlen : 0;
+	in->sk = 0;
 	in->fd = -1;
 	in->conflict = 0;
 	in->cookie = (__u32)cookie;
@@ -62,52 +63,57 @@ int BPF_KPROBE(tls_enter, void *ssl, void *buf, __u64 num, void *outlen)
 	return 0;
 }
 
-/*
- * Fills *t with the connection behind fd, or leaves t->family 0 when it is unknown; returns
- * the struct sock (0 if fd is no TCP socket). A connection's tuple is read from the socket
- * once and then kept in sock_conns: after a reset or close the socket's own fields are
- * cleared (local port 0) while the application still reads what was received before.
- */
-static __always_inline __u64 socket_tuple(int fd, struct conn_tuple *t)
+/* The struct sock behind fd in the current process, or 0 if fd is no socket. */
+static __always_inline __u64 fd_sock(int fd)
 {
 	struct file *file = fd_to_file(fd);
-	struct conn_tuple tmp = {};
-	struct conn_tuple *known;
 	struct socket *sock;
-	struct sock *sk;
-	__u64 skp;
 
 	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 		return 0;
 	sock = BPF_CORE_READ(file, private_data);
-	sk = BPF_CORE_READ(sock, sk);
+	return (__u64)BPF_CORE_READ(sock, sk);
+}
+
+/*
+ * Fills *t with the TCP connection of sk (t->family stays 0 when it is unknown) and returns
+ * its generation, or 0 when sk is no TCP socket. The tuple is read from the socket once and
+ * kept in sock_conns: after a reset or close the socket's own fields are cleared (local port
+ * 0) while the application still reads what was received before.
+ */
+static __always_inline __u64 sock_tuple(__u64 skp, struct conn_tuple *t)
+{
+	struct sock *sk = (struct sock *)skp;
+	struct sock_conn tmp = {};
+	struct sock_conn *known;
+
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	skp = (__u64)sk;
 	known = bpf_map_lookup_elem(&sock_conns, &skp);
-	if (known && known->family) {
-		*t = *known;
-		return skp;
+	if (known && known->t.family) {
+		*t = known->t;
+		return known->gen;
 	}
-	tmp.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	tmp.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	tmp.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (tmp.family == AF_INET) {
-		bpf_core_read(tmp.laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(tmp.raddr, 4, &sk->__sk_common.skc_daddr);
-	} else if (tmp.family == AF_INET6) {
-		bpf_core_read(tmp.laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(tmp.raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	tmp.t.role = known ? known->t.role : ROLE_UNKNOWN;
+	tmp.gen = known ? known->gen : __sync_fetch_and_add(&conn_gen, 1) + 1;
+	tmp.t.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	tmp.t.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	tmp.t.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (tmp.t.family == AF_INET) {
+		bpf_core_read(tmp.t.laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(tmp.t.raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (tmp.t.family == AF_INET6) {
+		bpf_core_read(tmp.t.laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(tmp.t.raddr, 16, &sk->__sk_common.skc_v6_daddr);
 	} else {
-		return skp;
+		return tmp.gen;
 	}
 	/* Not connected (yet, or any more): a wrong tuple is worse than none. */
-	if (!tmp.lport || !tmp.rport)
-		return skp;
-	tmp.role = known ? known->role : ROLE_UNKNOWN;
-	*t = tmp;
+	if (!tmp.t.lport || !tmp.t.rport)
+		return tmp.gen;
+	*t = tmp.t;
 	bpf_map_update_elem(&sock_conns, &skp, &tmp, BPF_ANY);
-	return skp;
+	return tmp.gen;
 }
 
 struct emit_ctx {
@@ -197,7 +203,7 @@ int BPF_KRETPROBE(tls_exit, long ret)
 	struct ssl_conn *cached, learned = {};
 	struct data_event *e;
 	struct emit_ctx c = {};
-	__u64 moved = 0, sk = 0;
+	__u64 moved = 0, gen;
 	__u32 nchunks;
 
 	inp = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
@@ -232,24 +238,29 @@ int BPF_KRETPROBE(tls_exit, long ret)
 
 	if (in.conflict) {
 		count(CNT_INTEGRITY, 1);
-	} else if (in.fd >= 0) {
-		sk = socket_tuple(in.fd, &e->conn);
+	} else if (in.sk) {
+		gen = sock_tuple(in.sk, &e->conn);
 		e->fd = in.fd;
 		e->attribution = ATTR_SYSCALL;
 		learned.fd = in.fd;
-		learned.sk = sk;
+		learned.sk = in.sk;
+		learned.gen = gen;
 		/* Learned once per connection: an update costs more than the lookup. */
 		cached = bpf_map_lookup_elem(&ssl_conns, &key);
-		if (!cached || cached->fd != in.fd || cached->sk != sk)
+		if (!cached || cached->sk != in.sk || cached->gen != gen || cached->fd != in.fd)
 			bpf_map_update_elem(&ssl_conns, &key, &learned, BPF_ANY);
 	} else if ((cached = bpf_map_lookup_elem(&ssl_conns, &key))) {
+		/*
+		 * No socket I/O in this call (served from the library's buffer). Trust what this
+		 * ssl was last seen on only if its fd still leads to the same socket and that
+		 * socket still carries the same connection.
+		 */
 		learned = *cached;
-		sk = socket_tuple(learned.fd, &e->conn);
-		if (sk && sk == learned.sk) {
+		if (learned.fd >= 0 && fd_sock(learned.fd) == learned.sk &&
+		    sock_tuple(learned.sk, &e->conn) == learned.gen) {
 			e->fd = learned.fd;
 			e->attribution = ATTR_CACHED;
 		} else {
-			/* The fd now names another socket or none: never guess. */
 			__builtin_memset(&e->conn, 0, sizeof(e->conn));
 			bpf_map_delete_elem(&ssl_conns, &key);
 		}

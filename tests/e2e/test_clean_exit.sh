@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-NAMES="tls_enter tls_exit sys_enter proc_exec proc_exit sock_state"
+NAMES="tls_enter tls_exit proc_exec proc_exit proc_libs sock_state sock_send sock_recv"
 
 # the BPF object ids the agent holds, from its fds: "prog 12", "link 40", "map 7" lines
 held_ids() {

@@ -183,16 +183,33 @@ TEST(adapter_table)
 
 static unsigned int found;
 
+static unsigned int found_tls, found_loader;
+
 static void count(void *ctx, const struct found_lib *lib)
 {
 	found++;
+	if (lib->adapter)
+		found_tls++;
+	else if (is_loader_path(lib->path))
+		found_loader++;
 }
 
 TEST(discover_pid_errors)
 {
 	CHECK_EQ_U64(discover_pid(0x7ffffff0u, count, NULL), (uint64_t)-ENOENT);
 	CHECK_EQ_U64(found, 0);
-	/* This test binary maps no TLS library. */
+	/* This test binary maps no TLS library, and one dynamic loader. */
 	CHECK_EQ_U64(discover_pid(getpid(), count, NULL), 0);
-	CHECK_EQ_U64(found, 0);
+	CHECK_EQ_U64(found_tls, 0);
+	CHECK_EQ_U64(found_loader, 1);
+	CHECK_EQ_U64(found, 1);
+}
+
+TEST(loader_paths)
+{
+	CHECK(is_loader_path("/lib64/ld-linux-x86-64.so.2"));
+	CHECK(is_loader_path("/lib/ld-musl-x86_64.so.1"));
+	CHECK(!is_loader_path("/usr/lib/x86_64-linux-gnu/libssl.so.3"));
+	CHECK(!is_loader_path("/usr/bin/ld-linux-wrapper"));
+	CHECK(!is_loader_path("/usr/bin/ld"));
 }

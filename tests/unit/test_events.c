@@ -85,7 +85,7 @@ TEST(hdr_size_below_type_struct)
 	} types[] = {
 		{EV_DATA, sizeof(struct data_event)},
 		{EV_EXEC, sizeof(struct exec_event)},
-		{EV_MMAP, sizeof(struct mmap_event)},
+		{EV_LIBS, sizeof(struct libs_event)},
 	};
 	uint8_t raw[256] = {0};
 	struct event_hdr *h = (struct event_hdr *)raw;
@@ -229,11 +229,11 @@ TEST(valid_data)
 	free(e);
 }
 
-TEST(valid_exec_exit_mmap)
+TEST(valid_exec_exit_libs)
 {
 	struct exec_event ex = {.hdr = {.type = EV_EXEC, .size = sizeof(ex), .pid = 9}, .ppid = 1};
 	struct exit_event xt = {.hdr = {.type = EV_EXIT, .size = sizeof(xt), .pid = 10}};
-	struct mmap_event mm = {.hdr = {.type = EV_MMAP, .size = sizeof(mm)}, .dev = 3, .ino = 4};
+	struct libs_event lb = {.hdr = {.type = EV_LIBS, .size = sizeof(lb), .pid = 11}};
 	struct event_view v;
 
 	memcpy(ex.comm, "curl", 5);
@@ -247,8 +247,7 @@ TEST(valid_exec_exit_mmap)
 	CHECK_EQ_U64(v.type, EV_EXIT);
 	CHECK_EQ_U64(v.exit->hdr.pid, 10);
 
-	CHECK_EQ_U64(decode(&mm, sizeof(mm), &v), 0);
-	CHECK_EQ_U64(v.type, EV_MMAP);
-	CHECK_EQ_U64(v.mmap->dev, 3);
-	CHECK_EQ_U64(v.mmap->ino, 4);
+	CHECK_EQ_U64(decode(&lb, sizeof(lb), &v), 0);
+	CHECK_EQ_U64(v.type, EV_LIBS);
+	CHECK_EQ_U64(v.libs->hdr.pid, 11);
 }
