@@ -55,8 +55,8 @@ run: deps ## install, build, trace the whole host in the live text view
 	$(Q)$(MAKE) --no-print-directory all
 	$(OUT)/tlsscope $(ARGS)
 
-test: deps ## install, build, run every test (unit, then end-to-end as root)
-	$(Q)$(MAKE) --no-print-directory all
+test: deps ## install, build, run every test (format, unit, fuzz smoke, end-to-end, bench smoke)
+	$(Q)$(MAKE) --no-print-directory check-format all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory e2e

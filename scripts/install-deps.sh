@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
 	# build
-	make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libcapstone-dev
+	make gcc clang llvm clang-format pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libcapstone-dev
 	# unit tests and fuzzers: sanitizer and libFuzzer runtimes
 	libclang-rt-14-dev
 	# end-to-end tests: real servers, clients and the tools the tests drive them with
