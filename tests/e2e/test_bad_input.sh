@@ -38,6 +38,22 @@ expect 2 "invalid duration 'soon'" --duration soon
 expect 2 "unexpected argument 'extra'" extra
 expect 2 "requires an argument" --max-capture
 expect nonzero "/nonexistent-dir/x.*No such file or directory" --format json -o /nonexistent-dir/x
+
+# not root: a clear error and status 1 before anything is loaded (a copy of the binary in a
+# directory anyone can reach, run as nobody)
+if command -v setpriv >/dev/null; then
+	nr=$(mktemp -d /tmp/tlsscope-nonroot.XXXXXX)
+	chmod 755 "$nr"
+	cp "$TLSSCOPE" "$nr/tlsscope"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$nr/tlsscope" --duration 1 \
+		>"$E2E_TMP/nr.out" 2>"$E2E_TMP/nr.err" </dev/null
+	st=$?
+	rm -rf "$nr"
+	log "as nobody: status $st: $(head -c 200 "$E2E_TMP/nr.err")"
+	[ $st = 1 ] || { ok=0; echo "FAIL: as nobody: status $st, expected 1"; }
+	grep -q "must run as root" "$E2E_TMP/nr.err" ||
+		{ ok=0; echo "FAIL: as nobody: no clear error:"; cat "$E2E_TMP/nr.err"; }
+fi
 [ ! -e /nonexistent-dir ] || fail "/nonexistent-dir exists"
 
 # --help: usage on stdout, status 0
