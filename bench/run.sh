@@ -99,6 +99,8 @@ echo "===== summary ($([ $smoke = 1 ] && echo 'SMOKE: short runs, numbers not me
 awk -F'\t' 'BEGIN { printf "%-9s %-54s %12s %-7s %-10s %s\n", "BENCH", "METRIC", "RESULT", "UNIT", "TARGET", "" }
 	{ printf "%-9s %-54s %12s %-7s %-10s %s\n", $1, $2, $3, $4, $5, $6 == "info" ? "" : $6 }' "$results"
 echo "(table in $out/bench/results$tag.md)"
+# one closing line in the form CI and people read: benchmarks that ran and gave numbers
+echo "bench: $((${#names[@]} - ${#failed[@]})) passed, ${#failed[@]} failed"
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "bench: FAILED: ${failed[*]}"
 	exit 1
