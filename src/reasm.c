@@ -94,8 +94,10 @@ void reasm__push(struct reasm *r, const struct data_event *e)
 	int i = r->n ? find(r, e->hdr.tid) : -1;
 	struct pending *p;
 
-	if (i >= 0 && r->slots[i].meta.hdr.seq != e->hdr.seq) {
-		/* The thread moved on: the open call lost its tail. */
+	if (i >= 0 &&
+	    (r->slots[i].meta.hdr.seq != e->hdr.seq || (e->offset == 0 && r->slots[i].got > 0))) {
+		/* The thread moved on (a continuation never restarts at 0): the open call lost
+		 * its tail. */
 		close_slot(r, i);
 		i = -1;
 	}

@@ -85,7 +85,7 @@ struct event_hdr {
 	__u64 ts;   /* CLOCK_MONOTONIC ns */
 	__u32 pid;  /* thread group id */
 	__u32 tid;
-	__u64 seq; /* EV_DATA: id of the TLS call, shared by all its chunks */
+	__u64 seq; /* EV_DATA: the thread's call number, shared by all chunks of the call */
 };
 _Static_assert(sizeof(struct event_hdr) == 32, "event_hdr layout");
 

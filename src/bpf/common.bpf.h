@@ -36,6 +36,7 @@ struct inflight {
 	__u32 conflict; /* a second, different socket was used */
 	__u32 cookie;
 	__u32 active; /* a call is in flight */
+	__u64 calls;  /* calls this thread made: numbers its records (event_hdr.seq) */
 };
 
 struct ssl_key {

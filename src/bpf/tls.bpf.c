@@ -11,9 +11,6 @@ const volatile __u32 filter_pid;
 const volatile char filter_comm[TASK_COMM_LEN];
 const volatile __u32 max_capture = DEFAULT_MAX_CAPTURE;
 
-/* Monotonic id of each TLS call; all chunks of one call share it. */
-__u64 call_seq;
-
 static __always_inline int pass_filters(__u32 tgid)
 {
 	char comm[TASK_COMM_LEN];
@@ -268,7 +265,8 @@ int BPF_KRETPROBE(tls_exit, long ret)
 	if (e->attribution == ATTR_UNATTRIBUTED)
 		count(CNT_UNATTRIBUTED, 1);
 
-	fill_hdr(&e->hdr, EV_DATA, sizeof(*e), __sync_fetch_and_add(&call_seq, 1));
+	/* Numbered per thread (no shared counter to bounce between CPUs): reasm keys by tid. */
+	fill_hdr(&e->hdr, EV_DATA, sizeof(*e), ++inp->calls);
 	e->ssl = in.ssl;
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->netns = bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum;
@@ -304,7 +302,8 @@ int BPF_KRETPROBE(tls_exit, long ret)
 	if (c.chunks && c.err)
 		count(CNT_LOST_PARTIAL, 1);
 	count(CNT_BYTES, c.done);
-	count(CNT_LOST_BYTES, c.captured - c.done);
+	if (c.captured != c.done)
+		count(CNT_LOST_BYTES, c.captured - c.done);
 	return 0;
 }
 

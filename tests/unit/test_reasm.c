@@ -205,6 +205,25 @@ TEST(two_threads_interleaved)
 	reasm__free(r);
 }
 
+/*
+ * Call numbers are per thread, so a thread id reused by a new thread can repeat the number
+ * of an incomplete call its predecessor left open. A chunk at offset 0 starts a new call.
+ */
+TEST(same_seq_at_offset_zero_is_a_new_call)
+{
+	struct log l;
+	struct reasm *r = new_reasm(&l, 0);
+
+	push(r, 1, 10, 1, 1, 300, 0, 100);
+	push(r, 1, 10, 1, 2, 50, 0, 50);
+	CHECK_EQ_U64(l.n, 2);
+	IS_CALL(&l, 0, 10, 1, 300, 100);
+	IS_CALL(&l, 1, 10, 1, 50, 50);
+	CHECK_EQ_U64(reasm__orphans(r), 0);
+	log_free(&l);
+	reasm__free(r);
+}
+
 TEST(new_seq_closes_incomplete_call)
 {
 	struct log l;
