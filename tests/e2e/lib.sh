@@ -343,6 +343,23 @@ start_peer_client() {
 	log "peer client $name: pid $CLI_PID local port $CLI_PORT"
 }
 
+# check_exchange OUT CLIENT_EP SERVER_EP: the peer client (CLI_PID) wrote $E2E_TMP/msg in one
+# call and read $E2E_TMP/reply, the peer server (SRV_PID) the other way round. All four
+# directions are exact, with the 5-tuple and the roles, and nothing was lost. Prints why and
+# returns non-zero if not.
+check_exchange() {
+	local out=$1 cep=$2 sep=$3 who cl sv st=0
+	who=$(who_args)
+	cl="--pid $CLI_PID --comm python3 --local $cep --remote $sep --role client $who"
+	sv="--pid $SRV_PID --comm python3 --local $sep --remote $cep --role server $who"
+	$CHECK stream "$out" $cl --dir egress --single --expect-file "$E2E_TMP/msg" || st=1
+	$CHECK stream "$out" $sv --dir ingress --expect-file "$E2E_TMP/msg" || st=1
+	$CHECK stream "$out" $sv --dir egress --single --expect-file "$E2E_TMP/reply" || st=1
+	$CHECK stream "$out" $cl --dir ingress --expect-file "$E2E_TMP/reply" || st=1
+	$CHECK stats "$out" --lost-zero || st=1
+	return $st
+}
+
 # wait_ok PID NAME: the background peer PID ends (bounded) with status 0
 wait_ok() {
 	local st

@@ -21,14 +21,6 @@ wait_ok "$SRV_PID" srv
 ts_stop
 
 out=$E2E_TMP/out.jsonl
-who=$(who_args)
-cl="--pid $CLI_PID --comm python3 --local 127.0.0.1:$CLI_PORT --remote 127.0.0.1:$SRV_PORT --role client $who"
-sv="--pid $SRV_PID --comm python3 --local 127.0.0.1:$SRV_PORT --remote 127.0.0.1:$CLI_PORT --role server $who"
-ok=1
-$CHECK stream "$out" $cl --dir egress --single --expect-file "$E2E_TMP/msg" || ok=0
-$CHECK stream "$out" $sv --dir ingress --expect-file "$E2E_TMP/msg" || ok=0
-$CHECK stream "$out" $sv --dir egress --single --expect-file "$E2E_TMP/reply" || ok=0
-$CHECK stream "$out" $cl --dir ingress --expect-file "$E2E_TMP/reply" || ok=0
-$CHECK stats "$out" --lost-zero || ok=0
-[ $ok = 1 ] || { show_output "$out"; fail "records do not match"; }
+check_exchange "$out" "127.0.0.1:$CLI_PORT" "127.0.0.1:$SRV_PORT" ||
+	{ show_output "$out"; fail "records do not match"; }
 echo "PASS"
