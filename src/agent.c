@@ -13,7 +13,6 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -427,7 +426,7 @@ int agent_run(const struct config *cfg)
 		pr_warn("set up event loop: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	/* Exec and mmap tracking are on: nothing that starts from here on is missed. */
+	/* Exec and loader tracking are on: nothing that starts from here on is missed. */
 	discover_all(on_lib, ag);
 	/* Connections older than the agent get their role from these, even after they exit. */
 	listeners__load_all(ag->listeners);

@@ -63,23 +63,29 @@ static int keep_link(struct attacher *a, struct bpf_link *l)
 	return 0;
 }
 
-static int probe(struct attacher *a, const char *path, const struct tls_adapter *ad,
-		 const struct probe_site *site, int ret)
+/* Attaches prog to path at offset for every process and keeps the link. 0 or -errno. */
+static int attach_uprobe(struct attacher *a, struct bpf_program *prog, const char *path,
+			 uint64_t offset, const struct bpf_uprobe_opts *opts)
 {
-	const struct tls_func *fn = site->fn;
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret,
-		    .bpf_cookie = MAKE_COOKIE(ad->lib, fn->dir, fn->ex));
-	struct bpf_link *l;
+	struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, -1, path, offset, opts);
 	int err;
 
-	l = bpf_program__attach_uprobe_opts(ret ? a->opts.exit : a->opts.enter, -1, path,
-					    site->offset, &opts);
 	if (!l)
 		return -errno;
 	err = keep_link(a, l);
 	if (err)
 		bpf_link__destroy(l);
 	return err;
+}
+
+static int probe(struct attacher *a, const char *path, const struct tls_adapter *ad,
+		 const struct probe_site *site, int ret)
+{
+	const struct tls_func *fn = site->fn;
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret,
+		    .bpf_cookie = MAKE_COOKIE(ad->lib, fn->dir, fn->ex));
+
+	return attach_uprobe(a, ret ? a->opts.exit : a->opts.enter, path, site->offset, &opts);
 }
 
 static int remember(struct attacher *a, const struct stat *st, const struct found_lib *lib)
@@ -129,14 +135,9 @@ static void log_plan(const struct found_lib *lib, const struct site_plan *plan)
 static int add_loader(struct attacher *a, const struct found_lib *lib, struct lib_status *status)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "_dl_debug_state");
-	struct bpf_link *l;
-	int err;
+	int err = attach_uprobe(a, a->opts.loader, lib->open_path, 0, &opts);
 
-	l = bpf_program__attach_uprobe_opts(a->opts.loader, -1, lib->open_path, 0, &opts);
-	err = l ? keep_link(a, l) : -errno;
 	if (err) {
-		if (l)
-			bpf_link__destroy(l);
 		status->failed = 1;
 		a->failed++;
 		pr_warn("attach %s:_dl_debug_state: %s; libraries it loads later are found only "

@@ -83,6 +83,18 @@ int discover_pid(uint32_t pid, discover_fn fn, void *ctx)
 	return 0;
 }
 
+/* Reports the files of a NULL-ended path list that exist (adapter NULL: loaders). */
+static void report_paths(const char *const *paths, const struct tls_adapter *adapter,
+			 discover_fn fn, void *ctx)
+{
+	for (const char *const *p = paths; p && *p; p++) {
+		struct found_lib lib = {.path = *p, .open_path = *p, .adapter = adapter};
+
+		if (access(*p, R_OK) == 0)
+			fn(ctx, &lib);
+	}
+}
+
 int discover_all(discover_fn fn, void *ctx)
 {
 	struct dirent *d;
@@ -102,19 +114,8 @@ int discover_all(discover_fn fn, void *ctx)
 		discover_pid(pid, fn, ctx); /* processes come and go: errors are expected */
 	}
 	closedir(dir);
-	for (const char *const *p = loader_paths; *p; p++) {
-		struct found_lib lib = {.path = *p, .open_path = *p};
-
-		if (access(*p, R_OK) == 0)
-			fn(ctx, &lib);
-	}
-	for (const struct tls_adapter *const *a = tls_adapters; *a; a++) {
-		for (const char *const *p = (*a)->system_paths; p && *p; p++) {
-			struct found_lib lib = {.path = *p, .open_path = *p, .adapter = *a};
-
-			if (access(*p, R_OK) == 0)
-				fn(ctx, &lib);
-		}
-	}
+	report_paths(loader_paths, NULL, fn, ctx);
+	for (const struct tls_adapter *const *a = tls_adapters; *a; a++)
+		report_paths((*a)->system_paths, *a, fn, ctx);
 	return 0;
 }
