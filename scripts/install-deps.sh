@@ -6,13 +6,16 @@ set -euo pipefail
 
 packages=(
 	# build
-	make gcc clang llvm clang-format pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libcapstone-dev
+	make gcc clang llvm clang-format pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libcapstone-dev \
+		libssl-dev libpcap-dev
 	# unit tests and fuzzers: sanitizer and libFuzzer runtimes
 	libclang-rt-14-dev
 	# end-to-end tests: real servers, clients and the tools the tests drive them with
 	nginx-light curl python3 openssl iproute2 procps psmisc
-	# benchmarks (bench/): OpenSSL headers for the in-process TLS programs, the HTTP load tool
-	libssl-dev wrk
+	# handshake tests: captures and an independent JA3 (tshark), raw packets (tcpdump)
+	tshark tcpdump
+	# benchmarks (bench/): the HTTP load tool
+	wrk
 )
 
 missing=()
