@@ -33,6 +33,8 @@ enum {
 	OPT_NO_COLOR,
 	OPT_PROBE_EXPORTED,
 	OPT_NO_REDACT,
+	OPT_TC,
+	OPT_READ,
 };
 
 static const struct argp_option options[] = {
@@ -58,6 +60,16 @@ static const struct argp_option options[] = {
 	 0},
 	{"probe-exported", OPT_PROBE_EXPORTED, NULL, 0,
 	 "Probe only the libraries' exported API, as most tracers do (slower; for comparisons)", 0},
+	{"interface", 'i', "NAME", 0,
+	 "Watch TLS handshakes on interface NAME (repeatable; default: every interface that is up, "
+	 "and those that come up later)",
+	 0},
+	{"tc", OPT_TC, "MODE", 0,
+	 "How the handshake classifier attaches: auto (default), tcx, clsact, or off", 0},
+	{"read", OPT_READ, "FILE", 0,
+	 "Print the TLS handshakes in a pcap or pcapng capture file (- for stdin) and exit; needs "
+	 "no root",
+	 0},
 	{"verbose", 'v', NULL, 0,
 	 "More messages on stderr (repeat for debug); never changes what is traced", 0},
 	{0},
@@ -154,6 +166,34 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROBE_EXPORTED:
 		cfg->probe_exported = 1;
+		break;
+	case 'i':
+		if (!arg[0] || strlen(arg) >= 16 || strchr(arg, '/')) {
+			argp_error(state, "invalid interface name '%.64s'", arg);
+			return EINVAL;
+		}
+		if (cfg->nifaces == MAX_IFACES) {
+			argp_error(state, "too many interfaces: at most %d", MAX_IFACES);
+			return EINVAL;
+		}
+		cfg->ifaces[cfg->nifaces++] = arg;
+		break;
+	case OPT_TC:
+		if (!strcmp(arg, "auto"))
+			cfg->tc = TC_AUTO;
+		else if (!strcmp(arg, "tcx"))
+			cfg->tc = TC_TCX;
+		else if (!strcmp(arg, "clsact"))
+			cfg->tc = TC_CLSACT;
+		else if (!strcmp(arg, "off"))
+			cfg->tc = TC_OFF;
+		else {
+			argp_error(state, "invalid tc mode '%s': auto, tcx, clsact or off", arg);
+			return EINVAL;
+		}
+		break;
+	case OPT_READ:
+		cfg->read = arg;
 		break;
 	case 'v':
 		cfg->verbose++;

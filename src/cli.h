@@ -6,6 +6,11 @@
 
 enum output_format { FORMAT_TEXT, FORMAT_JSON };
 
+/* How the TC classifier is attached: tcx links when the kernel has them, else clsact. */
+enum tc_mode { TC_AUTO, TC_TCX, TC_CLSACT, TC_OFF };
+
+#define MAX_IFACES 32
+
 struct config {
 	uint32_t pid;  /* 0: every process */
 	char comm[16]; /* "": every command */
@@ -20,6 +25,10 @@ struct config {
 	int color;	    /* -1: when stdout is a terminal */
 	int no_redact;	    /* show secret header values */
 	int probe_exported; /* skip the cheaper internal probe sites */
+	enum tc_mode tc;
+	const char *ifaces[MAX_IFACES]; /* -i: only these interfaces; none: every one that is up */
+	unsigned int nifaces;
+	const char *read; /* --read: parse this capture file instead of tracing */
 };
 
 /*

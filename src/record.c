@@ -45,6 +45,9 @@ static const char *const counter_names[CNT__MAX] = {
 	[CNT_UNATTRIBUTED] = "unattributed",
 	[CNT_NESTED] = "nested_calls",
 	[CNT_LOST_OTHER] = "ringbuf_full_control",
+	[CNT_WIRE_EVENTS] = "wire_events",
+	[CNT_WIRE_FLOWS] = "wire_hellos",
+	[CNT_LOST_WIRE] = "ringbuf_full_wire",
 };
 
 const char *counter_name(enum counter c)
@@ -63,6 +66,7 @@ int counter_is_loss(enum counter c)
 	case CNT_MAP_FULL:
 	case CNT_READ_FAULT:
 	case CNT_LOST_OTHER:
+	case CNT_LOST_WIRE:
 		return 1;
 	default:
 		return 0;

@@ -25,6 +25,7 @@ enum event_type {
 	EV_EXEC = 2, /* a process called execve: look for new TLS code */
 	EV_EXIT = 3, /* a process (thread group leader) exited */
 	EV_LIBS = 4, /* the dynamic loader changed the process's libraries */
+	EV_WIRE = 5, /* bytes of a TLS hello seen on an interface (TC classifier) */
 	EV__MAX,
 };
 
@@ -75,6 +76,9 @@ enum counter {
 	CNT_UNATTRIBUTED,    /* records with no connection */
 	CNT_NESTED,	     /* a call began while another was in flight on the thread */
 	CNT_LOST_OTHER,	     /* exec/exit/libs records dropped: ring buffer full */
+	CNT_WIRE_EVENTS,     /* hello slices handed over by the classifier */
+	CNT_WIRE_FLOWS,	     /* hello starts the classifier recognised */
+	CNT_LOST_WIRE,	     /* hello slices dropped: ring buffer full */
 	CNT__MAX,
 };
 
@@ -139,5 +143,36 @@ struct exit_event {
 struct libs_event {
 	struct event_hdr hdr;
 };
+
+/* Bytes of a hello per wire record; a longer hello takes several records. */
+#define WIRE_SLICE 1024
+/* The classifier follows a hello for at most this many stream bytes (HSF_MAX_BYTES). */
+#define WIRE_MAX_WANT (16384 + 5 + 64)
+
+#define WIRE_F_EGRESS 0x1 /* hdr.flags: the segment was leaving through the interface */
+#define WIRE_F_TASK   0x2 /* hdr.flags: sent in its process's context: hdr.pid, comm are it */
+
+/*
+ * A slice of a TCP segment's payload that lies in the first flight of a direction, from
+ * the TC classifier. hdr.pid/tid/comm are 0 unless WIRE_F_TASK.
+ */
+struct wire_event {
+	struct event_hdr hdr;
+	__u64 cgroup_id;  /* of the sending socket when it is known, else 0 */
+	__u32 ifindex;	  /* where it was seen */
+	__u32 dev_netns;  /* that interface's network namespace */
+	__u32 peer_netns; /* a veth's other end's namespace, else 0 */
+	__u32 sk_netns;	  /* the sending socket's namespace, when it is known; else 0 */
+	__u32 seq;	  /* TCP sequence number of data[0] */
+	__u32 start_seq;  /* where the hello starts in this direction's stream */
+	__u16 sport, dport;
+	__u16 len; /* bytes in data[] */
+	__u8 family;
+	__u8 tcp_flags;
+	__u8 saddr[16], daddr[16];
+	char comm[TASK_COMM_LEN];
+	__u8 data[];
+};
+_Static_assert(sizeof(struct wire_event) == 120, "wire_event layout");
 
 #endif

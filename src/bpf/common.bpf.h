@@ -176,4 +176,54 @@ static __always_inline struct file *fd_to_file(int fd)
 	return file;
 }
 
+/* Socket syscalls, whose first argument is the fd (syscall_fd). */
+#if defined(__TARGET_ARCH_x86)
+#define NR_read	    0
+#define NR_write    1
+#define NR_readv    19
+#define NR_writev   20
+#define NR_sendto   44
+#define NR_recvfrom 45
+#define NR_sendmsg  46
+#define NR_recvmsg  47
+#define NR_recvmmsg 299
+#define NR_sendmmsg 307
+#else
+#error "syscall numbers for this architecture are not defined yet"
+#endif
+
+/* The fd of the socket syscall being served, or -1 (sendfile, io_uring, ...). */
+static __always_inline int syscall_fd(struct task_struct *task)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	switch (regs->orig_ax) {
+	case NR_read:
+	case NR_write:
+	case NR_readv:
+	case NR_writev:
+	case NR_sendto:
+	case NR_recvfrom:
+	case NR_sendmsg:
+	case NR_recvmsg:
+	case NR_recvmmsg:
+	case NR_sendmmsg:
+		return (int)regs->di;
+	default:
+		return -1;
+	}
+}
+
+/* The struct sock behind fd in the current process, or 0 if fd is no socket. */
+static __always_inline __u64 fd_sock(int fd)
+{
+	struct file *file = fd_to_file(fd);
+	struct socket *sock;
+
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	return (__u64)BPF_CORE_READ(sock, sk);
+}
+
 #endif

@@ -13,21 +13,6 @@
 #define TCP_SYN_SENT 2
 #define TCP_SYN_RECV 3
 
-#if defined(__TARGET_ARCH_x86)
-#define NR_read	    0
-#define NR_write    1
-#define NR_readv    19
-#define NR_writev   20
-#define NR_sendto   44
-#define NR_recvfrom 45
-#define NR_sendmsg  46
-#define NR_recvmsg  47
-#define NR_recvmmsg 299
-#define NR_sendmmsg 307
-#else
-#error "syscall numbers for this architecture are not defined yet"
-#endif
-
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(sock_state, const struct sock *sk, const int oldstate, const int newstate)
 {
@@ -44,28 +29,6 @@ int BPF_PROG(sock_state, const struct sock *sk, const int oldstate, const int ne
 	conn.gen = __sync_fetch_and_add(&conn_gen, 1) + 1;
 	bpf_map_update_elem(&sock_conns, &key, &conn, BPF_ANY);
 	return 0;
-}
-
-/* The fd of the socket syscall being served, or -1 (sendfile, io_uring, ...). */
-static __always_inline int syscall_fd(struct task_struct *task)
-{
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-
-	switch (regs->orig_ax) {
-	case NR_read:
-	case NR_write:
-	case NR_readv:
-	case NR_writev:
-	case NR_sendto:
-	case NR_recvfrom:
-	case NR_sendmsg:
-	case NR_recvmsg:
-	case NR_recvmmsg:
-	case NR_sendmmsg:
-		return (int)regs->di;
-	default:
-		return -1;
-	}
 }
 
 static __always_inline void note_io(struct sock *sk)

@@ -60,18 +60,6 @@ int BPF_KPROBE(tls_enter, void *ssl, void *buf, __u64 num, void *outlen)
 	return 0;
 }
 
-/* The struct sock behind fd in the current process, or 0 if fd is no socket. */
-static __always_inline __u64 fd_sock(int fd)
-{
-	struct file *file = fd_to_file(fd);
-	struct socket *sock;
-
-	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return 0;
-	sock = BPF_CORE_READ(file, private_data);
-	return (__u64)BPF_CORE_READ(sock, sk);
-}
-
 /*
  * Fills *t with the TCP connection of sk (t->family stays 0 when it is unknown) and returns
  * its generation, or 0 when sk is no TCP socket. The tuple is read from the socket once and
