@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +26,11 @@
 #include "conn.h"
 #include "discover.h"
 #include "events.h"
+#include "handshake.h"
 #include "reasm.h"
 #include "redact.h"
 #include "sink/sink.h"
+#include "tcattach.h"
 #include "tlsscope.skel.h"
 #include "util/log.h"
 
@@ -36,6 +39,12 @@
 /* A call whose chunks stopped arriving this long ago is closed with what it has. */
 #define STALE_CALL_NS 1000000000ull
 #define OUT_BUFFER    (1 << 20)
+/* A hello that is not whole this long after its last segment is given up (counted). */
+#define HS_TIMEOUT_NS (10 * 1000000000ull)
+/* How long a TLS 1.3 handshake record waits for plaintext to tell its ALPN. */
+#define ALPN_WAIT_NS (500 * 1000000ull)
+/* Connections whose negotiated facts are kept for joining (oldest forgotten first). */
+#define HS_MAX_CONNS 16384
 
 struct agent {
 	const struct config *cfg;
@@ -44,6 +53,9 @@ struct agent {
 	struct attacher *attacher;
 	struct reasm *reasm;
 	struct listeners *listeners;
+	struct tcattach *tc;   /* the handshake classifier's attachments */
+	struct hsflow *hsflow; /* hello reassembly */
+	struct hsjoin *hsjoin; /* handshake records, and their join to data records */
 	const struct sink_ops *sink_ops;
 	void *sink;
 	FILE *out;
@@ -127,8 +139,65 @@ static void emit_call(void *ctx, const struct data_event *e, const uint8_t *data
 		if (conn.role == ROLE_UNKNOWN)
 			conn.role = listeners__role(ag->listeners, e->netns, e->hdr.pid, &conn);
 		d.conn = &conn;
+		/* Before the record: a handshake record waiting for this plaintext goes first. */
+		d.tls = hsjoin_lookup(ag->hsjoin, e->netns, &conn, e->hdr.pid, e->comm, data, got,
+				      e->dir);
 	}
 	write_record(ag, &r);
+}
+
+static void emit_handshake(void *ctx, const struct handshake_record *h)
+{
+	struct agent *ag = ctx;
+	struct record r = {.type = REC_HANDSHAKE, .hs = h};
+
+	/* With a process filter, only handshakes known to be of that process are shown. */
+	if ((ag->cfg->pid && h->pid != ag->cfg->pid) ||
+	    (ag->cfg->comm[0] && (!h->comm || strncmp(h->comm, ag->cfg->comm, TASK_COMM_LEN))))
+		return;
+	write_record(ag, &r);
+}
+
+static void on_hello(void *ctx, const struct hsf_result *r)
+{
+	struct agent *ag = ctx;
+	const struct seg_meta *m = r->cmeta ? r->cmeta : r->smeta;
+
+	hsjoin_result(ag->hsjoin, r, ag->wall_offset, m ? tcattach_name(ag->tc, m->ifindex) : NULL,
+		      now_ns(CLOCK_MONOTONIC));
+}
+
+static void on_wire(struct agent *ag, const struct wire_event *e)
+{
+	struct seg_meta meta = {
+		.pid = e->hdr.pid,
+		.tid = e->hdr.tid,
+		.cgroup_id = e->cgroup_id,
+		.sk_netns = e->sk_netns,
+		.dev_netns = e->dev_netns,
+		.peer_netns = e->peer_netns,
+		.ifindex = e->ifindex,
+		.egress = !!(e->hdr.flags & WIRE_F_EGRESS),
+	};
+	struct tcp_segment seg = {
+		.ts = e->hdr.ts,
+		.scope = e->ifindex,
+		.family = e->family,
+		.flags = e->tcp_flags,
+		.sport = e->sport,
+		.dport = e->dport,
+		.seq = e->seq,
+		.has_start = 1,
+		.start_seq = e->start_seq,
+		.payload = e->data,
+		.len = e->len,
+		.meta = &meta,
+	};
+
+	memcpy(meta.comm, e->comm, sizeof(meta.comm));
+	memcpy(seg.saddr, e->saddr, 16);
+	memcpy(seg.daddr, e->daddr, 16);
+	hsflow_feed(ag->hsflow, &seg);
 }
 
 static void on_lib(void *ctx, const struct found_lib *lib)
@@ -166,6 +235,9 @@ static int on_event(void *ctx, void *raw, size_t size)
 	case EV_EXIT:
 		reasm__flush(ag->reasm, v.hdr->pid, 0);
 		break;
+	case EV_WIRE:
+		on_wire(ag, v.wire);
+		break;
 	default:
 		break;
 	}
@@ -192,6 +264,17 @@ static void emit_stats(struct agent *ag)
 	st.lost_sink = ag->lost_sink;
 	attacher__totals(ag->attacher, &st.probes_attached, &st.probes_failed);
 	st.libs = attacher__libs(ag->attacher, &st.nlibs);
+	if (ag->tc) {
+		struct hsjoin_stats hs;
+
+		hsjoin_stats(ag->hsjoin, &hs);
+		st.wire = hsflow_counters(ag->hsflow);
+		st.handshakes = hs.handshakes;
+		st.hs_ambiguous = hs.ambiguous;
+		st.hs_evicted = hs.evicted;
+		st.ifaces = tcattach_count(ag->tc);
+		st.ifaces_failed = tcattach_failed(ag->tc);
+	}
 	write_record(ag, &r);
 	ag->sink_ops->flush(ag->sink);
 }
@@ -211,22 +294,13 @@ static int out_buffer(struct agent *ag)
 
 static int open_output(struct agent *ag)
 {
-	int fd;
-
 	if (!ag->cfg->output) {
 		ag->out = stdout;
 		return out_buffer(ag);
 	}
-	fd = open(ag->cfg->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || fchmod(fd, 0600)) {
-		pr_warn("open output %s: %s\n", ag->cfg->output, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	ag->out = fdopen(fd, "w");
+	ag->out = sink_open_file(ag->cfg->output);
 	if (!ag->out) {
-		close(fd);
+		pr_warn("open output %s: %s\n", ag->cfg->output, strerror(errno));
 		return -errno;
 	}
 	return out_buffer(ag);
@@ -296,6 +370,33 @@ static int load(struct agent *ag)
 	return 0;
 }
 
+/* The handshake classifier on every interface that qualifies, before the agent is ready. */
+static int watch_wire(struct agent *ag)
+{
+	const struct config *cfg = ag->cfg;
+
+	if (cfg->tc == TC_OFF)
+		return 0;
+	ag->tc = tcattach_new(bpf_program__fd(ag->skel->progs.wire_ingress),
+			      bpf_program__fd(ag->skel->progs.wire_egress), cfg->tc, cfg->ifaces,
+			      cfg->nifaces);
+	if (!ag->tc) {
+		pr_warn("watch interfaces: %s\n", strerror(errno));
+		return -errno;
+	}
+	tcattach_sync(ag->tc);
+	for (unsigned int i = 0; i < cfg->nifaces; i++)
+		if (!if_nametoindex(cfg->ifaces[i]))
+			pr_warn("interface %s does not exist (yet): watched once it is up\n",
+				cfg->ifaces[i]);
+	if (!tcattach_count(ag->tc))
+		pr_warn("no interface to watch for TLS handshakes yet\n");
+	else
+		pr_info("handshakes watched on %u interface%s (%s)\n", tcattach_count(ag->tc),
+			tcattach_count(ag->tc) == 1 ? "" : "s", tcattach_mode(ag->tc));
+	return 0;
+}
+
 static int setup_loop(struct agent *ag)
 {
 	struct itimerspec its = {.it_interval = {0, POLL_INTERVAL_MS * 1000000L},
@@ -319,6 +420,10 @@ static int setup_loop(struct agent *ag)
 	epoll_ctl(ag->epfd, EPOLL_CTL_ADD, ag->sigfd, &ev);
 	ev.data.fd = ag->tickfd;
 	epoll_ctl(ag->epfd, EPOLL_CTL_ADD, ag->tickfd, &ev);
+	if (ag->tc) {
+		ev.data.fd = tcattach_fd(ag->tc);
+		epoll_ctl(ag->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 	ev.data.fd = ring_buffer__epoll_fd(ag->rb);
 	return epoll_ctl(ag->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) ? -errno : 0;
 }
@@ -360,11 +465,15 @@ static void run_loop(struct agent *ag)
 
 				if (read(ag->tickfd, &ticks, sizeof(ticks)) < 0)
 					continue;
+			} else if (ag->tc && evs[i].data.fd == tcattach_fd(ag->tc)) {
+				tcattach_event(ag->tc);
 			}
 		}
 		ring_buffer__consume(ag->rb);
 		now = now_ns(CLOCK_MONOTONIC);
 		reasm__flush(ag->reasm, 0, now - STALE_CALL_NS);
+		hsflow_expire(ag->hsflow, now);
+		hsjoin_tick(ag->hsjoin, now);
 		if (ag->sink_ops->flush(ag->sink) == -EPIPE) {
 			pr_info("output closed by its reader: stopping\n");
 			ag->stop = 1;
@@ -383,6 +492,7 @@ int agent_run(const struct config *cfg)
 	struct agent *ag = calloc(1, sizeof(*ag));
 	struct reasm_opts ropts = {.max_pending = 256, .emit = emit_call};
 	struct sink_opts sopts = {0};
+	struct hsf_limits hlim = {.max_flows = 4096, .timeout_ns = HS_TIMEOUT_NS};
 	struct attacher_opts aopts;
 	int err;
 
@@ -408,13 +518,15 @@ int agent_run(const struct config *cfg)
 	ropts.ctx = ag;
 	ag->reasm = reasm__new(&ropts);
 	ag->listeners = listeners__new();
-	if (!ag->sink || !ag->reasm || !ag->listeners) {
+	ag->hsflow = hsflow_new(&hlim, on_hello, ag);
+	ag->hsjoin = hsjoin_new(HS_MAX_CONNS, ALPN_WAIT_NS, emit_handshake, ag);
+	if (!ag->sink || !ag->reasm || !ag->listeners || !ag->hsflow || !ag->hsjoin) {
 		pr_warn("out of memory\n");
 		goto cleanup;
 	}
 	ag->wall_offset = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
 
-	if (load(ag))
+	if (load(ag) || watch_wire(ag))
 		goto cleanup;
 	ag->rb = ring_buffer__new(bpf_map__fd(ag->skel->maps.events), on_event, ag, NULL);
 	aopts.enter = ag->skel->progs.tls_enter;
@@ -446,6 +558,8 @@ int agent_run(const struct config *cfg)
 
 	ring_buffer__consume(ag->rb);
 	reasm__flush(ag->reasm, 0, 0);
+	hsflow_flush(ag->hsflow);
+	hsjoin_flush(ag->hsjoin);
 	emit_stats(ag);
 	ag->exit_status = 0;
 cleanup:
@@ -458,10 +572,13 @@ cleanup:
 	else if (ag->out)
 		fflush(ag->out);
 	ring_buffer__free(ag->rb);
+	tcattach_free(ag->tc);
 	attacher__free(ag->attacher);
 	tlsscope_bpf__destroy(ag->skel);
 	reasm__free(ag->reasm);
 	listeners__free(ag->listeners);
+	hsflow_free(ag->hsflow);
+	hsjoin_free(ag->hsjoin);
 	buf_free(&ag->redacted);
 	if (ag->epfd >= 0)
 		close(ag->epfd);

@@ -5,11 +5,17 @@
 #include "events.h"
 
 static const size_t min_size[EV__MAX] = {
-	[EV_DATA] = sizeof(struct data_event),
-	[EV_EXEC] = sizeof(struct exec_event),
-	[EV_EXIT] = sizeof(struct exit_event),
-	[EV_LIBS] = sizeof(struct libs_event),
+	[EV_DATA] = sizeof(struct data_event), [EV_EXEC] = sizeof(struct exec_event),
+	[EV_EXIT] = sizeof(struct exit_event), [EV_LIBS] = sizeof(struct libs_event),
+	[EV_WIRE] = sizeof(struct wire_event),
 };
+
+static int wire_valid(const struct wire_event *e)
+{
+	/* the record is a fixed-size reservation; len says how much of data[] is used */
+	return e->len <= WIRE_SLICE && e->hdr.size >= sizeof(*e) + (size_t)e->len &&
+	       (e->family == 2 || e->family == 10);
+}
 
 static int data_valid(const struct data_event *e)
 {
@@ -38,6 +44,8 @@ int event_decode(const void *raw, size_t size, struct event_view *v)
 	v->hdr = h;
 	v->data = raw; /* every member of the union is the same pointer */
 	if (h->type == EV_DATA && !data_valid(v->data))
+		return -EBADMSG;
+	if (h->type == EV_WIRE && !wire_valid(v->wire))
 		return -EBADMSG;
 	return 0;
 }

@@ -15,6 +15,7 @@ struct event_view {
 		const struct exec_event *exec;
 		const struct exit_event *exit;
 		const struct libs_event *libs;
+		const struct wire_event *wire;
 	};
 };
 

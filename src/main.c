@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "agent.h"
 #include "cli.h"
+#include "offline.h"
 
 int main(int argc, char **argv)
 {
@@ -10,5 +11,7 @@ int main(int argc, char **argv)
 	status = cli_parse(argc, argv, &cfg, &exit_now);
 	if (exit_now)
 		return status;
+	if (cfg.read)
+		return offline_run(&cfg);
 	return agent_run(&cfg);
 }

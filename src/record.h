@@ -10,10 +10,29 @@
 
 #include "bpf/abi.h"
 #include "sites.h"
+#include "wire/hello.h"
 
 enum record_type {
 	REC_DATA,
 	REC_STATS,
+	REC_HANDSHAKE,
+};
+
+enum alpn_source {
+	ALPN_UNKNOWN,	/* not offered, or encrypted and not learned (yet) */
+	ALPN_WIRE,	/* the ServerHello carried it (TLS 1.2 and older) */
+	ALPN_PLAINTEXT, /* TLS 1.3: learned from the connection's first plaintext bytes */
+};
+
+/* What a connection negotiated: the `tls` object of data records. */
+struct tls_facts {
+	uint8_t has_sni, has_alpn, have_server; /* have_server: the ServerHello was parsed */
+	uint8_t alpn_source;			/* enum alpn_source */
+	uint16_t version, cipher, group;	/* group: the key share chosen; 0 if none */
+	char sni[HELLO_SNI_LEN + 1];
+	char alpn[HELLO_ALPN_LEN + 1];
+	char ja3[33], ja3s[33];
+	char ja4[40];
 };
 
 enum truncation {
@@ -38,6 +57,23 @@ struct data_record {
 	enum truncation truncated;
 	unsigned int redacted; /* secret header values masked in data */
 	const uint8_t *data;
+	const struct tls_facts *tls; /* the connection's handshake, NULL when not seen */
+};
+
+/* One TLS handshake seen on the wire. */
+struct handshake_record {
+	uint64_t ts;	  /* unix ns of the ClientHello (else the ServerHello) */
+	uint32_t pid;	  /* the process at conn's local end; 0 when not known */
+	const char *comm; /* NULL when not known */
+	uint32_t netns;	  /* of conn's local end when known, else of the interface */
+	uint64_t cgroup_id;
+	const struct conn_tuple *conn;	   /* local end's view; role client or server */
+	const char *iface;		   /* where it was seen; NULL in capture files */
+	const struct tls_client_hello *ch; /* NULL when not parsed */
+	const struct tls_server_hello *sh; /* NULL when not parsed */
+	const struct tls_facts *tls;
+	const char *ja3_full, *ja3s_full, *ja4_r; /* NULL when there is no such hello */
+	const char *incomplete; /* NULL, or why a hello is missing: "closed", "timeout", ... */
 };
 
 struct lib_status {
@@ -58,6 +94,9 @@ struct stats_record {
 	uint64_t probes_failed;
 	const struct lib_status *libs;
 	unsigned int nlibs;
+	const uint64_t *wire; /* handshake tracker counters (HSF__MAX), NULL without the wire */
+	uint64_t handshakes, hs_ambiguous, hs_evicted;
+	unsigned int ifaces, ifaces_failed;
 };
 
 struct record {
@@ -65,6 +104,7 @@ struct record {
 	union {
 		const struct data_record *data;
 		const struct stats_record *stats;
+		const struct handshake_record *hs;
 	};
 };
 

@@ -160,7 +160,7 @@ static int attach_one(struct tcattach *ta, struct watched *w)
 		w->link_in = w->link_out = -1;
 		if (ta->mode == TC_TCX)
 			return err;
-		pr_debug("tcx on %s: %s; using clsact", w->name, strerror(-err));
+		pr_debug("tcx on %s: %s; using clsact\n", w->name, strerror(-err));
 		ta->mode = TC_CLSACT;
 	}
 	{
@@ -239,12 +239,12 @@ void tcattach_sync(struct tcattach *ta)
 		err = attach_one(ta, w);
 		if (err) {
 			ta->failed++;
-			pr_warn("cannot watch handshakes on %s: %s", w->name, strerror(-err));
+			pr_warn("cannot watch handshakes on %s: %s\n", w->name, strerror(-err));
 			continue;
 		}
 		w->seen = 1;
 		ta->nw++;
-		pr_info("watching handshakes on %s (%s)", w->name, tcattach_mode(ta));
+		pr_info("watching handshakes on %s (%s)\n", w->name, tcattach_mode(ta));
 	}
 	/* Vanished interfaces: the kernel took their filters; release our handles. */
 	for (unsigned int i = 0; i < ta->nw;) {
@@ -252,7 +252,7 @@ void tcattach_sync(struct tcattach *ta)
 			i++;
 			continue;
 		}
-		pr_info("interface %s is gone", ta->w[i].name);
+		pr_info("interface %s is gone\n", ta->w[i].name);
 		if (ta->w[i].link_in >= 0)
 			close(ta->w[i].link_in);
 		if (ta->w[i].link_out >= 0)

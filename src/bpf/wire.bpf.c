@@ -98,7 +98,8 @@ static __always_inline int parse(struct __sk_buff *skb, struct sk_buff *kskb, st
 
 /*
  * A hello start: handshake record (22, 3.x, sane length) whose message is a ClientHello or
- * ServerHello with a 3.x version. Returns the stream bytes that hold the message, or 0.
+ * ServerHello with a 3.x version (or an SSLv2-compatible ClientHello). Returns the stream
+ * bytes that hold the message, or 0.
  */
 static __always_inline __u32 hello_want(struct __sk_buff *skb, const struct seg *s)
 {
@@ -107,6 +108,9 @@ static __always_inline __u32 hello_want(struct __sk_buff *skb, const struct seg 
 
 	if (s->plen < sizeof(h) || bpf_skb_load_bytes(skb, s->payload, h, sizeof(h)))
 		return 0;
+	/* An SSLv2-compatible ClientHello: handed over so that user space can count it. */
+	if ((h[0] & 0x80) && h[2] == 1 && h[3] == 3)
+		return ((__u32)(h[0] & 0x7f) << 8 | h[1]) + 2;
 	if (h[0] != 22 || h[1] != 3 || h[2] > 4 || (h[5] != 1 && h[5] != 2) || h[9] != 3)
 		return 0;
 	rec = (__u32)h[3] << 8 | h[4];

@@ -7,6 +7,7 @@
 #include "sink/sink.h"
 #include "util/addr.h"
 #include "util/buf.h"
+#include "wire/hsflow.h"
 
 struct json_sink {
 	struct sink_opts opts;
@@ -70,6 +71,151 @@ static void put_plan(struct buf *b, const struct site_plan *plan)
 	buf_putc(b, ']');
 }
 
+/* A code point by its IANA name, or "0x%04x" when it has none (GREASE included). */
+static void put_code(struct buf *b, const char *name, uint16_t v)
+{
+	if (name)
+		put_str(b, name);
+	else
+		buf_printf(b, "\"0x%04x\"", v);
+}
+
+static void put_codes(struct buf *b, const char *key, const uint16_t *v, unsigned int n,
+		      const char *(*name)(uint16_t))
+{
+	buf_printf(b, ",\"%s\":[", key);
+	for (unsigned int i = 0; i < n; i++) {
+		if (i)
+			buf_putc(b, ',');
+		put_code(b, name(v[i]), v[i]);
+	}
+	buf_putc(b, ']');
+}
+
+/* `sep"key":` then the string, or null. */
+static void put_opt_str_sep(struct buf *b, const char *sep, const char *key, int have,
+			    const char *v)
+{
+	buf_printf(b, "%s\"%s\":", sep, key);
+	if (have && v)
+		put_str(b, v);
+	else
+		buf_puts(b, "null");
+}
+
+static void put_opt_str(struct buf *b, const char *key, int have, const char *v)
+{
+	put_opt_str_sep(b, ",", key, have, v);
+}
+
+static const char *alpn_source_name(int s)
+{
+	return s == ALPN_WIRE ? "wire" : s == ALPN_PLAINTEXT ? "plaintext" : NULL;
+}
+
+/*
+ * The negotiated facts, shared by handshake records and the `tls` object of data records;
+ * sep comes before the first member.
+ */
+static void put_facts(struct buf *b, const char *sep, const struct tls_facts *f)
+{
+	put_opt_str_sep(b, sep, "sni", f->has_sni, f->sni);
+	put_opt_str(b, "alpn", f->has_alpn, f->alpn);
+	put_opt_str(b, "alpn_source", f->has_alpn, alpn_source_name(f->alpn_source));
+	buf_puts(b, ",\"version\":");
+	if (f->have_server)
+		put_code(b, tls_version_name(f->version), f->version);
+	else
+		buf_puts(b, "null");
+	buf_puts(b, ",\"cipher\":");
+	if (f->have_server)
+		put_code(b, tls_cipher_name(f->cipher), f->cipher);
+	else
+		buf_puts(b, "null");
+	buf_puts(b, ",\"group\":");
+	if (f->have_server && f->group)
+		put_code(b, tls_group_name(f->group), f->group);
+	else
+		buf_puts(b, "null");
+}
+
+static void put_tls(struct buf *b, const struct tls_facts *f)
+{
+	if (!f) {
+		buf_puts(b, ",\"tls\":null");
+		return;
+	}
+	buf_puts(b, ",\"tls\":");
+	put_facts(b, "{", f);
+	put_opt_str(b, "ja3", f->ja3[0], f->ja3);
+	put_opt_str(b, "ja3s", f->ja3s[0], f->ja3s);
+	put_opt_str(b, "ja4", f->ja4[0], f->ja4);
+	buf_putc(b, '}');
+}
+
+void json_format_handshake(struct buf *b, const struct handshake_record *h)
+{
+	const struct tls_client_hello *ch = h->ch;
+	const struct tls_server_hello *sh = h->sh;
+	const struct tls_facts *f = h->tls;
+
+	buf_printf(b, "{\"type\":\"handshake\",\"ts\":%llu", (unsigned long long)h->ts);
+	if (h->pid)
+		buf_printf(b, ",\"pid\":%u", h->pid);
+	else
+		buf_puts(b, ",\"pid\":null");
+	buf_puts(b, ",\"comm\":");
+	if (h->comm)
+		buf_put_json_str(b, h->comm, strnlen(h->comm, TASK_COMM_LEN));
+	else
+		buf_puts(b, "null");
+	if (h->netns)
+		buf_printf(b, ",\"netns\":%u", h->netns);
+	else
+		buf_puts(b, ",\"netns\":null");
+	buf_printf(b, ",\"cgroup_id\":%llu", (unsigned long long)h->cgroup_id);
+	put_opt_str(b, "iface", !!h->iface, h->iface);
+	buf_puts(b, ",\"conn\":");
+	put_conn(b, h->conn);
+	put_facts(b, ",", f);
+	buf_puts(b, ",\"alpn_offered\":[");
+	for (unsigned int i = 0; ch && i < ch->n_alpn && i < HELLO_MAX_ALPN; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_put_json_str(b, ch->alpn[i].name, ch->alpn[i].len);
+	}
+	buf_putc(b, ']');
+	if (ch) {
+		put_codes(b, "versions_offered", ch->versions, ch->n_versions, tls_version_name);
+		put_codes(b, "ciphers_offered", ch->ciphers, ch->n_ciphers, tls_cipher_name);
+		put_codes(b, "groups_offered", ch->groups, ch->n_groups, tls_group_name);
+		put_codes(b, "key_shares_offered", ch->key_shares, ch->n_key_shares,
+			  tls_group_name);
+		put_codes(b, "sig_algs", ch->sig_algs, ch->n_sig_algs, tls_sigalg_name);
+		put_codes(b, "extensions", ch->exts, ch->n_exts, tls_ext_name);
+		buf_printf(b, ",\"client_version\":\"0x%04x\"", ch->legacy_version);
+	} else {
+		buf_puts(b, ",\"versions_offered\":null,\"ciphers_offered\":null,"
+			    "\"groups_offered\":null,\"key_shares_offered\":null,\"sig_algs\":null,"
+			    "\"extensions\":null,\"client_version\":null");
+	}
+	if (sh)
+		put_codes(b, "server_extensions", sh->exts, sh->n_exts, tls_ext_name);
+	else
+		buf_puts(b, ",\"server_extensions\":null");
+	buf_printf(b, ",\"hrr\":%s", sh && sh->hrr ? "true" : "false");
+	buf_printf(b, ",\"lists_truncated\":%s",
+		   (ch && ch->truncated) || (sh && sh->truncated) ? "true" : "false");
+	put_opt_str(b, "ja3", f->ja3[0] && ch, f->ja3);
+	put_opt_str(b, "ja3_full", !!h->ja3_full, h->ja3_full);
+	put_opt_str(b, "ja3s", f->ja3s[0] && sh, f->ja3s);
+	put_opt_str(b, "ja3s_full", !!h->ja3s_full, h->ja3s_full);
+	put_opt_str(b, "ja4", f->ja4[0] && ch, f->ja4);
+	put_opt_str(b, "ja4_r", !!h->ja4_r, h->ja4_r);
+	put_opt_str(b, "incomplete", !!h->incomplete, h->incomplete);
+	buf_puts(b, "}\n");
+}
+
 void json_format_data(struct buf *b, const struct data_record *d)
 {
 	buf_printf(b, "{\"type\":\"data\",\"ts\":%llu,\"pid\":%u,\"tid\":%u,\"comm\":",
@@ -93,6 +239,7 @@ void json_format_data(struct buf *b, const struct data_record *d)
 			   d->truncated == TRUNC_LIMIT ? "max_capture" : "lost");
 	if (d->redacted)
 		buf_printf(b, ",\"redacted\":%u", d->redacted);
+	put_tls(b, d->tls);
 	buf_puts(b, ",\"data\":\"");
 	buf_put_base64(b, d->data, d->captured);
 	buf_puts(b, "\"}\n");
@@ -116,6 +263,17 @@ void json_format_stats(struct buf *b, const struct stats_record *st)
 	buf_printf(b, ",\"incomplete\":%llu,\"decode\":%llu,\"sink\":%llu}",
 		   (unsigned long long)st->lost_incomplete, (unsigned long long)st->lost_decode,
 		   (unsigned long long)st->lost_sink);
+	if (st->wire) {
+		buf_printf(b,
+			   ",\"handshakes\":{\"records\":%llu,\"join_ambiguous\":%llu,"
+			   "\"join_evicted\":%llu,\"interfaces\":%u,\"interfaces_failed\":%u",
+			   (unsigned long long)st->handshakes, (unsigned long long)st->hs_ambiguous,
+			   (unsigned long long)st->hs_evicted, st->ifaces, st->ifaces_failed);
+		for (int c = 0; c < HSF__MAX; c++)
+			buf_printf(b, ",\"%s\":%llu", hsf_counter_name(c),
+				   (unsigned long long)st->wire[c]);
+		buf_putc(b, '}');
+	}
 	buf_printf(b, ",\"probes_attached\":%llu,\"probes_failed\":%llu,\"libraries\":[",
 		   (unsigned long long)st->probes_attached, (unsigned long long)st->probes_failed);
 	for (unsigned int i = 0; i < st->nlibs; i++) {
@@ -138,6 +296,8 @@ static int json_write(void *sink, const struct record *r)
 	buf_reset(&s->b);
 	if (r->type == REC_DATA)
 		json_format_data(&s->b, r->data);
+	else if (r->type == REC_HANDSHAKE)
+		json_format_handshake(&s->b, r->hs);
 	else
 		json_format_stats(&s->b, r->stats);
 	if (s->b.oom)

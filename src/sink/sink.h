@@ -30,8 +30,13 @@ struct sink_ops {
 /* The formatters behind the sinks, pure functions of a record (unit-tested). */
 void json_format_data(struct buf *b, const struct data_record *d);
 void json_format_stats(struct buf *b, const struct stats_record *st);
+void json_format_handshake(struct buf *b, const struct handshake_record *h);
+void text_format_handshake(struct buf *b, const struct handshake_record *h, int color);
 void text_format_data(struct buf *b, const struct data_record *d, int color);
 void text_format_stats(struct buf *b, const struct stats_record *st);
+
+/* Creates (or truncates) the file at path, mode 0600, for writing. NULL with errno set. */
+FILE *sink_open_file(const char *path);
 
 extern const struct sink_ops text_sink_ops;
 extern const struct sink_ops json_sink_ops;

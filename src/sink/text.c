@@ -14,6 +14,7 @@
 #define C_DIM	"\033[2m"
 #define C_OUT	"\033[36m"
 #define C_IN	"\033[33m"
+#define C_HS	"\033[35m"
 #define C_RESET "\033[0m"
 
 struct text_sink {
@@ -133,6 +134,61 @@ void text_format_data(struct buf *b, const struct data_record *d, int color)
 		put_hex(b, d->data, d->captured);
 }
 
+static void put_name(struct buf *b, const char *name, uint16_t v)
+{
+	if (name)
+		buf_puts(b, name);
+	else
+		buf_printf(b, "0x%04x", v);
+}
+
+/* One line: who, where, and what was negotiated. */
+void text_format_handshake(struct buf *b, const struct handshake_record *h, int color)
+{
+	const struct tls_facts *f = h->tls;
+	char local[ENDPOINT_STRLEN], remote[ENDPOINT_STRLEN];
+	time_t secs = h->ts / 1000000000ull;
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	buf_printf(b, "%s%02d:%02d:%02d.%06llu%s ", color ? C_DIM : "", tm.tm_hour, tm.tm_min,
+		   tm.tm_sec, (unsigned long long)(h->ts % 1000000000ull / 1000),
+		   color ? C_RESET : "");
+	if (h->pid)
+		buf_printf(b, "%.*s[%u]", TASK_COMM_LEN, h->comm ? h->comm : "?", h->pid);
+	else
+		buf_puts(b, "-");
+	endpoint_format(local, h->conn->family, h->conn->laddr, h->conn->lport);
+	endpoint_format(remote, h->conn->family, h->conn->raddr, h->conn->rport);
+	buf_printf(b, " %shandshake%s %s %s %s (%s", color ? C_HS : "", color ? C_RESET : "", local,
+		   h->conn->role == ROLE_SERVER ? "<-" : "->", remote, role_name(h->conn->role));
+	if (h->iface)
+		buf_printf(b, ", %s", h->iface);
+	buf_putc(b, ')');
+	if (f->has_sni)
+		buf_printf(b, " sni=%s", f->sni);
+	if (f->have_server) {
+		buf_putc(b, ' ');
+		put_name(b, tls_version_name(f->version), f->version);
+		buf_putc(b, ' ');
+		put_name(b, tls_cipher_name(f->cipher), f->cipher);
+		if (f->group) {
+			buf_putc(b, ' ');
+			put_name(b, tls_group_name(f->group), f->group);
+		}
+	}
+	if (f->has_alpn)
+		buf_printf(b, " alpn=%s%s", f->alpn,
+			   f->alpn_source == ALPN_PLAINTEXT ? " (from plaintext)" : "");
+	if (h->sh && h->sh->hrr)
+		buf_puts(b, " (HelloRetryRequest)");
+	if (h->ch)
+		buf_printf(b, " ja4=%s ja3=%s", f->ja4, f->ja3);
+	if (h->incomplete)
+		buf_printf(b, " [incomplete: %s]", h->incomplete);
+	buf_putc(b, '\n');
+}
+
 void text_format_stats(struct buf *b, const struct stats_record *st)
 {
 	uint64_t lost = st->lost_incomplete + st->lost_decode + st->lost_sink;
@@ -153,6 +209,10 @@ void text_format_stats(struct buf *b, const struct stats_record *st)
 		   (unsigned long long)st->counters[CNT_INTEGRITY],
 		   (unsigned long long)st->counters[CNT_UNATTRIBUTED],
 		   (unsigned long long)st->probes_attached, st->nlibs);
+	if (st->wire)
+		buf_printf(b, ", %llu handshakes on %u interface%s",
+			   (unsigned long long)st->handshakes, st->ifaces,
+			   st->ifaces == 1 ? "" : "s");
 	if (lost) {
 		buf_puts(b, " [lost:");
 		for (int c = 0; c < CNT__MAX; c++)
@@ -182,11 +242,13 @@ static void *text_open(const struct sink_opts *opts)
 static int text_write(void *sink, const struct record *r)
 {
 	struct text_sink *s = sink;
-	FILE *f = r->type == REC_DATA ? s->opts.out : s->opts.err;
+	FILE *f = r->type == REC_STATS ? s->opts.err : s->opts.out;
 
 	buf_reset(&s->b);
 	if (r->type == REC_DATA)
 		text_format_data(&s->b, r->data, s->opts.color);
+	else if (r->type == REC_HANDSHAKE)
+		text_format_handshake(&s->b, r->hs, s->opts.color);
 	else
 		text_format_stats(&s->b, r->stats);
 	if (s->b.oom)

@@ -22,6 +22,12 @@ that follows the contract (docs/json-schema.md, design.md "The JSON lines contra
         [--ge K=V]...
       the last line is the stats record; K is a dotted path such as lost.capture_truncated
   count FILE [--pid P] [--dir D]         print how many data records match
+  handshake FILE --client IP:PORT --server IP:PORT [--count N] [--field K=V]...
+      exactly N (default 1) handshake records of the connection between these two ends (told
+      from either end); each has every --field K=V (V is JSON, or else a plain string; K may
+      be dotted, e.g. conn.role)
+  tls FILE --pid P --local IP:PORT [--field K=V]...
+      every data record of pid P on that local end has a tls object with every --field
   text FILE --header REGEX [--next LINE]...
       (the text view, not JSON) some line matches REGEX in full and the lines right after it
       are exactly the --next lines, in order
@@ -68,6 +74,8 @@ def load(path):
             validate_data(r, f"{path}:{n}")
         elif r["type"] == "stats":
             validate_stats(r, f"{path}:{n}")
+        elif r["type"] == "handshake":
+            validate_handshake(r, f"{path}:{n}")
         records.append(r)
     data = [r for r in records if r["type"] == "data"]
     stats = [r for r in records if r["type"] == "stats"]
@@ -105,6 +113,91 @@ def validate_data(r, where):
     if "redacted" in r and (not is_int(r["redacted"]) or r["redacted"] < 1):
         fail(f"{where}: redacted must be a positive int when present, got {r['redacted']!r}")
     r["_bytes"] = payload
+
+
+HANDSHAKE_KEYS = ("ts", "pid", "comm", "netns", "cgroup_id", "iface", "conn", "sni", "alpn",
+                  "alpn_source", "version", "cipher", "group", "alpn_offered", "versions_offered",
+                  "ciphers_offered", "groups_offered", "key_shares_offered", "sig_algs",
+                  "extensions", "client_version", "server_extensions", "hrr", "lists_truncated",
+                  "ja3", "ja3_full", "ja3s", "ja3s_full", "ja4", "ja4_r", "incomplete")
+TLS_KEYS = ("sni", "alpn", "alpn_source", "version", "cipher", "group", "ja3", "ja3s", "ja4")
+
+
+def validate_handshake(r, where):
+    missing = [k for k in HANDSHAKE_KEYS if k not in r]
+    if missing:
+        fail(f"{where}: handshake record lacks {missing}")
+    if not is_int(r["ts"]) or not (r["pid"] is None or is_int(r["pid"])):
+        fail(f"{where}: ts/pid types")
+    c = r["conn"]
+    if not isinstance(c, dict) or c.get("role") not in ("client", "server"):
+        fail(f"{where}: conn {c!r}")
+    if r["alpn_source"] not in (None, "wire", "plaintext"):
+        fail(f"{where}: alpn_source {r['alpn_source']!r}")
+    if (r["alpn"] is None) != (r["alpn_source"] is None):
+        fail(f"{where}: alpn and alpn_source must be null together")
+    for k in ("ja3", "ja3s"):
+        if r[k] is not None and (len(r[k]) != 32 or any(ch not in "0123456789abcdef" for ch in r[k])):
+            fail(f"{where}: {k} {r[k]!r} is not an MD5 in hex")
+
+
+def get_path(r, key):
+    for part in key.split("."):
+        if not isinstance(r, dict) or part not in r:
+            return KeyError
+        r = r[part]
+    return r
+
+
+def parse_fields(fields):
+    out = []
+    for f in fields or []:
+        k, _, v = f.partition("=")
+        try:
+            v = json.loads(v)
+        except ValueError:
+            pass
+        out.append((k, v))
+    return out
+
+
+def check_fields(r, fields, where):
+    problems = []
+    for k, v in fields:
+        got = get_path(r, k)
+        if got is KeyError:
+            problems.append(f"{k} missing")
+        elif got != v:
+            problems.append(f"{k} = {got!r}, expected {v!r}")
+    if problems:
+        fail(f"{where}: " + "; ".join(problems) + f"\n  record: {show(r)}")
+
+
+def cmd_handshake(a, records):
+    ends = {a.client, a.server}
+    hs = [r for r in records if r["type"] == "handshake" and
+          {r["conn"]["local"], r["conn"]["remote"]} == ends]
+    if len(hs) != a.count:
+        others = [(r["conn"]["local"], r["conn"]["remote"]) for r in records if r["type"] == "handshake"]
+        fail(f"{len(hs)} handshake records between {a.client} and {a.server}, expected {a.count}"
+             f" (handshake records seen: {others[:20]})")
+    for r in hs:
+        role = r["conn"]["role"]
+        if (role == "client") != (r["conn"]["local"] == a.client):
+            fail(f"line {r['_line']}: role {role} but local {r['conn']['local']} (client is {a.client})")
+        check_fields(r, parse_fields(a.field), f"line {r['_line']} (handshake)")
+
+
+def cmd_tls(a, data):
+    sel = [r for r in data if r["pid"] == a.pid and r["conn"] and r["conn"]["local"] == a.local]
+    if not sel:
+        fail(f"no data record of pid {a.pid} on {a.local}")
+    fields = parse_fields(a.field)
+    for r in sel:
+        t = r.get("tls", "missing")
+        if not isinstance(t, dict) or any(k not in t for k in TLS_KEYS):
+            fail(f"line {r['_line']}: tls object {t!r}")
+        check_fields(t, fields, f"line {r['_line']} (tls of pid {a.pid})")
 
 
 def validate_stats(r, where):
@@ -390,6 +483,19 @@ def main():
     s.add_argument("--pid", type=int)
     s.add_argument("--dir")
 
+    s = sub.add_parser("handshake")
+    s.add_argument("file")
+    s.add_argument("--client", required=True)
+    s.add_argument("--server", required=True)
+    s.add_argument("--count", type=int, default=1)
+    s.add_argument("--field", action="append")
+
+    s = sub.add_parser("tls")
+    s.add_argument("file")
+    s.add_argument("--pid", type=int, required=True)
+    s.add_argument("--local", required=True)
+    s.add_argument("--field", action="append")
+
     s = sub.add_parser("text")
     s.add_argument("file")
     s.add_argument("--header", required=True)
@@ -411,6 +517,10 @@ def main():
             cmd_none(a, data)
         elif a.cmd == "stats":
             cmd_stats(a, records)
+        elif a.cmd == "handshake":
+            cmd_handshake(a, records)
+        elif a.cmd == "tls":
+            cmd_tls(a, data)
         elif a.cmd == "count":
             print(sum(1 for r in data if (a.pid is None or r["pid"] == a.pid)
                       and (a.dir is None or r["dir"] == a.dir)))

@@ -95,7 +95,9 @@ def client(a):
     ctx.verify_mode = ssl.CERT_NONE
     src = (a.host if ":" not in a.host else "::", a.bind_port) if a.bind_port else None
     s = socket.create_connection((a.host, a.port), timeout=TIMEOUT, source_address=src)
-    t = ctx.wrap_socket(s)
+    if a.alpn:
+        ctx.set_alpn_protocols(a.alpn.split(","))
+    t = ctx.wrap_socket(s, server_hostname=a.sni)
     put_info(a.info, os.getpid(), t.getsockname()[1])
     if a.go:
         deadline = time.monotonic() + TIMEOUT
@@ -139,6 +141,8 @@ def main():
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--host", default="127.0.0.1")
     c.add_argument("--bind-port", type=int, default=0, help="connect from this local port")
+    c.add_argument("--sni", help="server name to send (default: none)")
+    c.add_argument("--alpn", help="comma-separated protocols to offer (default: none)")
     c.add_argument("--read-size", type=int, default=0,
                    help="read the answer this many bytes at a time (most reads then come from "
                         "the TLS library's buffer, with no syscall)")
