@@ -366,7 +366,8 @@ void hsjoin_result(struct hsjoin *j, const struct hsf_result *r, uint64_t wall_o
 	p->conn.rport = client ? r->sport : r->cport;
 	if (m) {
 		p->pid = m->pid;
-		memcpy(p->comm, m->comm, sizeof(p->comm) - 1);
+		if (m->pid) /* a comm without its pid would be a guess */
+			memcpy(p->comm, m->comm, sizeof(p->comm) - 1);
 		p->netns = m->sk_netns ? m->sk_netns : m->dev_netns;
 		p->cgroup_id = m->cgroup_id;
 	}

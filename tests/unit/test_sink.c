@@ -69,7 +69,7 @@ TEST(json_data_with_conn)
 		   "\"comm\":\"curl\",\"netns\":4026531840,\"cgroup_id\":7777,"
 		   "\"conn\":{\"local\":\"127.0.0.1:50000\",\"remote\":\"127.0.0.1:443\","
 		   "\"role\":\"client\"},\"fd\":5,\"attribution\":\"syscall\",\"lib\":\"openssl\","
-		   "\"dir\":\"egress\",\"len\":18,\"captured\":18,"
+		   "\"dir\":\"egress\",\"len\":18,\"captured\":18,\"tls\":null,"
 		   "\"data\":\"R0VUIC8gSFRUUC8xLjENCg0K\"}\n");
 }
 
@@ -94,7 +94,7 @@ TEST(json_data_ipv6_server_cached)
 		   "\"comm\":\"curl\",\"netns\":4026531840,\"cgroup_id\":7777,"
 		   "\"conn\":{\"local\":\"[::1]:8443\",\"remote\":\"[2001:db8::9]:51000\","
 		   "\"role\":\"server\"},\"fd\":0,\"attribution\":\"cached\",\"lib\":\"openssl\","
-		   "\"dir\":\"ingress\",\"len\":18,\"captured\":18,"
+		   "\"dir\":\"ingress\",\"len\":18,\"captured\":18,\"tls\":null,"
 		   "\"data\":\"R0VUIC8gSFRUUC8xLjENCg0K\"}\n");
 }
 
@@ -115,6 +115,7 @@ TEST(json_data_unattributed_truncated)
 		   "\"comm\":\"curl\",\"netns\":4026531840,\"cgroup_id\":7777,\"conn\":null,"
 		   "\"fd\":null,\"attribution\":\"unattributed\",\"lib\":\"openssl\","
 		   "\"dir\":\"ingress\",\"len\":100,\"captured\":4,\"truncated\":\"max_capture\","
+		   "\"tls\":null,"
 		   "\"data\":\"SFRUUA==\"}\n");
 
 	d.truncated = TRUNC_LOST;
@@ -125,6 +126,7 @@ TEST(json_data_unattributed_truncated)
 		   "\"comm\":\"curl\",\"netns\":4026531840,\"cgroup_id\":7777,\"conn\":null,"
 		   "\"fd\":null,\"attribution\":\"unattributed\",\"lib\":\"openssl\","
 		   "\"dir\":\"ingress\",\"len\":100,\"captured\":0,\"truncated\":\"lost\","
+		   "\"tls\":null,"
 		   "\"data\":\"\"}\n");
 }
 
@@ -138,7 +140,7 @@ TEST(json_data_redacted)
 	json_format_data(&b, &d);
 	buf_putc(&b, 0);
 	CHECK(strstr(b.p,
-		     ",\"captured\":18,\"redacted\":2,\"data\":\"R0VUIC8gSFRUUC8xLjENCg0K\"}\n"));
+		     ",\"captured\":18,\"redacted\":2,\"tls\":null,\"data\":\"R0VUIC8gSFRUUC8xLjENCg0K\"}\n"));
 	buf_free(&b);
 }
 
@@ -193,9 +195,10 @@ TEST(json_stats)
 	json_format_stats(&b, &st);
 	BUF_IS(&b, "{\"type\":\"stats\",\"ts\":1700000001000000000,\"calls\":1,\"calls_failed\":2,"
 		   "\"events\":3,\"bytes\":4,\"integrity_violations\":12,\"unattributed\":13,"
-		   "\"nested_calls\":14,\"lost\":{\"ringbuf_full\":5,\"partial\":6,\"bytes\":7,"
+		   "\"nested_calls\":14,\"wire_events\":16,\"wire_hellos\":17,\"lost\":{\"ringbuf_full\":5,\"partial\":6,\"bytes\":7,"
 		   "\"capture_truncated\":8,\"capture_truncated_bytes\":9,\"map_full\":10,"
-		   "\"read_fault\":11,\"ringbuf_full_control\":15,\"incomplete\":100,"
+		   "\"read_fault\":11,\"ringbuf_full_control\":15,\"ringbuf_full_wire\":18,"
+		   "\"incomplete\":100,"
 		   "\"decode\":101,\"sink\":102},\"probes_attached\":1000,\"probes_failed\":1001,"
 		   "\"libraries\":[{\"path\":\"/usr/lib/x86_64-linux-gnu/libssl.so.3\","
 		   "\"lib\":\"openssl\",\"probes\":4,\"failed\":0},"
