@@ -174,7 +174,7 @@ static __always_inline void submit(struct __sk_buff *skb, struct sk_buff *kskb, 
 		__u32 len = n - done;
 		struct wire_event *e;
 
-		if (done >= n)
+		if (i && done >= n) /* n == 0: one record without bytes, for a FIN or RST */
 			break;
 		if (len > WIRE_SLICE)
 			len = WIRE_SLICE;
@@ -206,8 +206,8 @@ static __always_inline void submit(struct __sk_buff *skb, struct sk_buff *kskb, 
 		__builtin_memcpy(e->daddr, s->key.daddr, 16);
 		barrier_var(len);
 		len &= 2047;
-		if (len > WIRE_SLICE || len == 0 ||
-		    bpf_skb_load_bytes(skb, s->payload + off + done, e->data, len)) {
+		if (len > WIRE_SLICE ||
+		    (len && bpf_skb_load_bytes(skb, s->payload + off + done, e->data, len))) {
 			bpf_ringbuf_discard(e, 0);
 			count(CNT_LOST_WIRE, 1);
 			break;
@@ -228,7 +228,33 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	if (parse(skb, kskb, &s))
 		return TC_ACT_UNSPEC;
 	if (s.flags & (TCP_FIN | TCP_RST)) {
-		bpf_map_delete_elem(&wire_flows, &s.key);
+		/*
+		 * A connection ends while a direction is still in its first flight: tell user
+		 * space, which then stops waiting for the other hello.
+		 */
+		struct wire_key rev = s.key;
+
+		__builtin_memcpy(rev.saddr, s.key.daddr, 16);
+		__builtin_memcpy(rev.daddr, s.key.saddr, 16);
+		rev.sport = s.key.dport;
+		rev.dport = s.key.sport;
+		n = 0;
+		f = bpf_map_lookup_elem(&wire_flows, &s.key);
+		if (f) {
+			nf = *f;
+			bpf_map_delete_elem(&wire_flows, &s.key);
+			off = s.seq - nf.start_seq;
+			n = off < nf.want ? nf.want - off : 0;
+			n = n < s.plen ? n : s.plen;
+		} else {
+			f = bpf_map_lookup_elem(&wire_flows, &rev);
+			if (!f)
+				return TC_ACT_UNSPEC;
+			nf = *f;
+			nf.start_seq = s.seq; /* this direction's start is not known */
+		}
+		bpf_map_delete_elem(&wire_flows, &rev);
+		submit(skb, kskb, &s, &nf, 0, n, egress);
 		return TC_ACT_UNSPEC;
 	}
 	if (!s.plen)
