@@ -121,7 +121,7 @@ $(OUT)/tests/%: tests/unit/%.c tests/unit/check.h $(OUT)/libcore.a
 # ---------------------------------------------------------------------------------------------
 # bench: performance benchmarks (bench/, results in docs/benchmarks.md). Benchmarks are not
 # tests: nothing here asserts a timing. bench-smoke only proves each benchmark still runs.
-BENCH_PROGS  := sslloop syscall_loop connhold jsonl_tally null_hook
+BENCH_PROGS  := sslloop syscall_loop connhold jsonl_tally null_hook tlsloop
 BENCH_BINS   := $(addprefix $(OUT)/bench/,$(BENCH_PROGS) null_hook.bpf.o)
 BENCH_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
 .PHONY: bench bench-smoke bench-bins
