@@ -76,14 +76,19 @@ static void put_code(struct buf *b, const char *name, uint16_t v)
 {
 	if (name)
 		put_str(b, name);
-	else
-		buf_printf(b, "\"0x%04x\"", v);
+	else {
+		buf_putc(b, '"');
+		buf_put_hex16(b, v);
+		buf_putc(b, '"');
+	}
 }
 
 static void put_codes(struct buf *b, const char *key, const uint16_t *v, unsigned int n,
 		      const char *(*name)(uint16_t))
 {
-	buf_printf(b, ",\"%s\":[", key);
+	buf_puts(b, ",\"");
+	buf_puts(b, key);
+	buf_puts(b, "\":[");
 	for (unsigned int i = 0; i < n; i++) {
 		if (i)
 			buf_putc(b, ',');
@@ -96,7 +101,10 @@ static void put_codes(struct buf *b, const char *key, const uint16_t *v, unsigne
 static void put_opt_str_sep(struct buf *b, const char *sep, const char *key, int have,
 			    const char *v)
 {
-	buf_printf(b, "%s\"%s\":", sep, key);
+	buf_puts(b, sep);
+	buf_putc(b, '"');
+	buf_puts(b, key);
+	buf_puts(b, "\":");
 	if (have && v)
 		put_str(b, v);
 	else

@@ -216,3 +216,22 @@ void buf_put_base64(struct buf *b, const uint8_t *p, size_t n)
 	}
 	b->len = o - b->p;
 }
+
+void buf_put_uint(struct buf *b, uint64_t v)
+{
+	char tmp[20], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	buf_put(b, p, tmp + sizeof(tmp) - p);
+}
+
+void buf_put_hex16(struct buf *b, uint16_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char out[6] = {'0', 'x', hex[v >> 12], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15]};
+
+	buf_put(b, out, sizeof(out));
+}

@@ -24,6 +24,9 @@ void buf_put(struct buf *b, const void *p, size_t n);
 void buf_putc(struct buf *b, char c);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Decimal, and "0x%04x" (lowercase): the hot loops' numbers without printf. */
+void buf_put_uint(struct buf *b, uint64_t v);
+void buf_put_hex16(struct buf *b, uint16_t v);
 
 /* A JSON string literal, quotes included; bytes that are not valid UTF-8 become U+FFFD. */
 void buf_put_json_str(struct buf *b, const char *s, size_t n);

@@ -30,14 +30,16 @@ static void put_dec_list(struct buf *b, const uint16_t *v, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		if (tls_is_grease(v[i]))
 			continue;
-		buf_printf(b, "%s%u", sep, v[i]);
+		buf_puts(b, sep);
+		buf_put_uint(b, v[i]);
 		sep = "-";
 	}
 }
 
 void ja3_string(struct buf *b, const struct tls_client_hello *ch)
 {
-	buf_printf(b, "%u,", ch->legacy_version);
+	buf_put_uint(b, ch->legacy_version);
+	buf_putc(b, ',');
 	put_dec_list(b, ch->ciphers, ch->n_ciphers);
 	buf_putc(b, ',');
 	put_dec_list(b, ch->exts, ch->n_exts);
@@ -45,13 +47,19 @@ void ja3_string(struct buf *b, const struct tls_client_hello *ch)
 	put_dec_list(b, ch->groups, ch->n_groups);
 	buf_putc(b, ',');
 	/* ec_point_formats are single bytes: no GREASE values exist for them. */
-	for (unsigned int i = 0; i < ch->n_ec_formats; i++)
-		buf_printf(b, "%s%u", i ? "-" : "", ch->ec_formats[i]);
+	for (unsigned int i = 0; i < ch->n_ec_formats; i++) {
+		if (i)
+			buf_putc(b, '-');
+		buf_put_uint(b, ch->ec_formats[i]);
+	}
 }
 
 void ja3s_string(struct buf *b, const struct tls_server_hello *sh)
 {
-	buf_printf(b, "%u,%u,", sh->legacy_version, sh->cipher);
+	buf_put_uint(b, sh->legacy_version);
+	buf_putc(b, ',');
+	buf_put_uint(b, sh->cipher);
+	buf_putc(b, ',');
 	put_dec_list(b, sh->exts, sh->n_exts);
 }
 

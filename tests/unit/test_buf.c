@@ -283,3 +283,22 @@ TEST(put_and_reserve)
 	CHECK(b.cap >= 1006); /* reset keeps the allocation */
 	buf_free(&b);
 }
+
+TEST(buf_numbers_without_printf)
+{
+	struct buf b = {0};
+
+	buf_put_uint(&b, 0);
+	buf_putc(&b, ' ');
+	buf_put_uint(&b, 771);
+	buf_putc(&b, ' ');
+	buf_put_uint(&b, UINT64_MAX);
+	buf_putc(&b, ' ');
+	buf_put_hex16(&b, 0x0a0a);
+	buf_putc(&b, ' ');
+	buf_put_hex16(&b, 0xffff);
+	buf_putc(&b, ' ');
+	buf_put_hex16(&b, 0);
+	CHECK_MEM_EQ(b.p, b.len, "0 771 18446744073709551615 0x0a0a 0xffff 0x0000", 47);
+	buf_free(&b);
+}
