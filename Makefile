@@ -40,7 +40,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 .DEFAULT_GOAL := all
-.PHONY: all help deps run test unit e2e check-format format clean
+.PHONY: all help deps run test unit offline e2e check-format format clean
 
 all: $(OUT)/tlsscope ## build the agent at build/tlsscope
 
@@ -55,9 +55,10 @@ run: deps ## install, build, trace the whole host in the live text view
 	$(Q)$(MAKE) --no-print-directory all
 	$(OUT)/tlsscope $(ARGS)
 
-test: deps ## install, build, run every test (format, unit, fuzz smoke, end-to-end, bench smoke)
+test: deps ## install, build, run every test (format, unit, offline, fuzz smoke, end-to-end, bench smoke)
 	$(Q)$(MAKE) --no-print-directory check-format all
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory offline
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory e2e
 	$(Q)$(MAKE) --no-print-directory bench-smoke
@@ -67,6 +68,9 @@ unit: ## unit tests of the pure core, sanitizers on (no root)
 	$(Q)tests/run-unit.sh $(OUT)/san/tests
 
 unit-bins: $(UNIT_BINS)
+
+offline: $(OUT)/tlsscope ## --read on the reference captures, checked against tshark (no root)
+	$(Q)tests/offline/run.sh $(OUT)/tlsscope
 
 e2e: $(OUT)/tlsscope ## end-to-end tests with real servers and clients (root)
 	$(Q)tests/e2e/run.sh $(OUT)/tlsscope

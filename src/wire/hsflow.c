@@ -683,6 +683,13 @@ static int restarts(const struct flow *f, int i, int start, uint32_t sseq)
 		return 0;
 	if (d->state == DS_NONE)
 		return f->tomb;
+	/*
+	 * A stream that did not begin with TLS (STARTTLS, a SOCKS or HTTP CONNECT tunnel) may
+	 * switch to it later: a ClientHello there starts the handshake afresh.
+	 */
+	if (start == START_CH && d->state == DS_FAILED && d->status == HELLO_ERR_NOT_TLS &&
+	    sseq != d->base)
+		return 1;
 	return start == START_SYN ? sseq != d->base : far_from(sseq, d->base);
 }
 

@@ -539,6 +539,30 @@ TEST(not_tls_is_counted_not_reported)
 	hsflow_free(t);
 }
 
+/* STARTTLS, SOCKS, HTTP CONNECT: plaintext first, then a ClientHello in the same stream. */
+TEST(hello_after_plaintext_starts_afresh)
+{
+	struct hsflow *t = new_tracker(0, 0);
+	static const char req[] = "CONNECT a.example:443 HTTP/1.1\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+	size_t chn = client_hello(ch, "tunnel.example", 0), shn = server_hello(sh, 0x1301);
+	uint32_t c = CISN + 1 + sizeof(req) - 1, s = SISN + 1 + sizeof(resp) - 1;
+
+	handshake_syn(t, &cli, &srv);
+	feed(t, &cli, &srv, CISN + 1, TCPF_ACK, (const uint8_t *)req, sizeof(req) - 1);
+	feed(t, &srv, &cli, SISN + 1, TCPF_ACK, (const uint8_t *)resp, sizeof(resp) - 1);
+	CHECK_EQ_U64(ctr(t, HSF_ERR_NOT_TLS), 2);
+	feed(t, &cli, &srv, c, TCPF_ACK, ch, chn);
+	feed(t, &srv, &cli, s, TCPF_ACK, sh, shn);
+	if (CHECK_EQ_U64(res.n, 1))
+		IS_FULL(0, &cli, &srv, "tunnel.example", 0x1301);
+	/* plaintext that is not followed by a hello stays what it was: counted, not reported */
+	feed(t, &cli, &srv, c + chn, TCPF_ACK, (const uint8_t *)req, sizeof(req) - 1);
+	hsflow_flush(t);
+	CHECK_EQ_U64(res.n, 1);
+	hsflow_free(t);
+}
+
 TEST(unknown_flow_without_a_start_creates_nothing)
 {
 	struct hsflow *t = new_tracker(0, 0);
