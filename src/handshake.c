@@ -12,11 +12,10 @@
 #define NBUCKETS    16384
 #define MAX_PENDING 256
 
-/* A handshake record waiting for the ALPN: copies of what the record points to. */
+/* What a handshake record is made of, besides the connection's facts. */
 struct pending {
-	struct tls_client_hello ch;
-	struct tls_server_hello sh;
-	int have_ch, have_sh;
+	const struct tls_client_hello *ch; /* NULL when not parsed */
+	const struct tls_server_hello *sh;
 	uint64_t ts, deadline;
 	uint32_t pid, netns;
 	uint64_t cgroup_id;
@@ -24,6 +23,13 @@ struct pending {
 	struct conn_tuple conn;
 	char iface[16];
 	const char *incomplete;
+};
+
+/* A record that waits for the ALPN keeps copies of the hellos it points to. */
+struct waiting {
+	struct pending p;
+	struct tls_client_hello ch;
+	struct tls_server_hello sh;
 };
 
 struct hs_conn {
@@ -98,9 +104,8 @@ static void lru_push(struct hsjoin *j, struct hs_conn *c)
 	j->lru.next = c;
 }
 
-static void emit_pending(struct hsjoin *j, struct hs_conn *c)
+static void emit_record(struct hsjoin *j, const struct hs_conn *c, const struct pending *p)
 {
-	struct pending *p = c->pending;
 	struct handshake_record r = {
 		.ts = p->ts,
 		.pid = p->pid,
@@ -109,8 +114,8 @@ static void emit_pending(struct hsjoin *j, struct hs_conn *c)
 		.cgroup_id = p->cgroup_id,
 		.conn = &p->conn,
 		.iface = p->iface[0] ? p->iface : NULL,
-		.ch = p->have_ch ? &p->ch : NULL,
-		.sh = p->have_sh ? &p->sh : NULL,
+		.ch = p->ch,
+		.sh = p->sh,
 		.tls = &c->facts,
 		.incomplete = p->incomplete,
 	};
@@ -133,7 +138,12 @@ static void emit_pending(struct hsjoin *j, struct hs_conn *c)
 	}
 	j->st.handshakes++;
 	j->emit(j->ctx, &r);
-	free(p);
+}
+
+static void emit_pending(struct hsjoin *j, struct hs_conn *c)
+{
+	emit_record(j, c, c->pending);
+	free(c->pending); /* the first member of its struct waiting */
 	c->pending = NULL;
 	j->npending--;
 }
@@ -318,20 +328,16 @@ void hsjoin_result(struct hsjoin *j, const struct hsf_result *r, uint64_t wall_o
 {
 	const struct tls_client_hello *ch = r->ch_status == HELLO_DONE ? r->ch : NULL;
 	const struct tls_server_hello *sh = r->sh_status == HELLO_DONE ? r->sh : NULL;
+	struct pending rec = {.ch = ch, .sh = sh}, *p = &rec;
 	const struct seg_meta *m;
-	struct pending *p;
 	struct hs_conn *c;
 	int client;
 
 	if (!ch && !sh)
 		return;
 	c = calloc(1, sizeof(*c));
-	p = calloc(1, sizeof(*p));
-	if (!c || !p) {
-		free(c);
-		free(p);
+	if (!c)
 		return;
-	}
 	c->family = r->family;
 	memcpy(c->caddr, r->caddr, 16);
 	memcpy(c->saddr, r->saddr, 16);
@@ -349,10 +355,6 @@ void hsjoin_result(struct hsjoin *j, const struct hsf_result *r, uint64_t wall_o
 	fill_facts(&c->facts, ch, sh);
 	c->hash = conn_hash(c->caddr, c->cport, c->saddr, c->sport);
 
-	if (ch)
-		p->ch = *ch, p->have_ch = 1;
-	if (sh)
-		p->sh = *sh, p->have_sh = 1;
 	p->ts = r->ts + wall_offset;
 	p->incomplete = reason_name(r);
 	if (iface)
@@ -389,12 +391,23 @@ void hsjoin_result(struct hsjoin *j, const struct hsf_result *r, uint64_t wall_o
 	j->buckets[c->hash & (NBUCKETS - 1)] = c;
 	lru_push(j, c);
 	j->n++;
-	c->pending = p;
-	j->npending++;
 	/* Only a TLS 1.3 connection that offered a protocol we can recognise waits. */
-	if (!j->alpn_wait || !sh || sh->version != 0x0304 || c->facts.has_alpn || !c->offered ||
-	    j->npending > MAX_PENDING)
-		emit_pending(j, c);
+	if (j->alpn_wait && sh && sh->version == 0x0304 && !c->facts.has_alpn && c->offered &&
+	    j->npending < MAX_PENDING) {
+		struct waiting *w = malloc(sizeof(*w));
+
+		if (w) {
+			w->p = rec;
+			if (ch)
+				w->ch = *ch, w->p.ch = &w->ch;
+			if (sh)
+				w->sh = *sh, w->p.sh = &w->sh;
+			c->pending = &w->p;
+			j->npending++;
+			return;
+		}
+	}
+	emit_record(j, c, &rec);
 }
 
 static int same(uint8_t fam, const uint8_t *a, uint16_t ap, uint8_t cfam, const uint8_t *b,
