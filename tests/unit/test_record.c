@@ -42,8 +42,9 @@ TEST(counter_names_unique_within_their_object)
 TEST(loss_counters)
 {
 	static const enum counter loss[] = {
-		CNT_LOST_RINGBUF,    CNT_LOST_PARTIAL, CNT_LOST_BYTES, CNT_TRUNCATED,
-		CNT_TRUNCATED_BYTES, CNT_MAP_FULL,     CNT_READ_FAULT, CNT_LOST_OTHER, CNT_LOST_WIRE,
+		CNT_LOST_RINGBUF, CNT_LOST_PARTIAL,    CNT_LOST_BYTES,
+		CNT_TRUNCATED,	  CNT_TRUNCATED_BYTES, CNT_MAP_FULL,
+		CNT_READ_FAULT,	  CNT_LOST_OTHER,      CNT_LOST_WIRE,
 	};
 	unsigned int n = 0;
 

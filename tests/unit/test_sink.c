@@ -139,8 +139,8 @@ TEST(json_data_redacted)
 	d.redacted = 2;
 	json_format_data(&b, &d);
 	buf_putc(&b, 0);
-	CHECK(strstr(b.p,
-		     ",\"captured\":18,\"redacted\":2,\"tls\":null,\"data\":\"R0VUIC8gSFRUUC8xLjENCg0K\"}\n"));
+	CHECK(strstr(b.p, ",\"captured\":18,\"redacted\":2,\"tls\":null,\"data\":"
+			  "\"R0VUIC8gSFRUUC8xLjENCg0K\"}\n"));
 	buf_free(&b);
 }
 
@@ -195,7 +195,8 @@ TEST(json_stats)
 	json_format_stats(&b, &st);
 	BUF_IS(&b, "{\"type\":\"stats\",\"ts\":1700000001000000000,\"calls\":1,\"calls_failed\":2,"
 		   "\"events\":3,\"bytes\":4,\"integrity_violations\":12,\"unattributed\":13,"
-		   "\"nested_calls\":14,\"wire_events\":16,\"wire_hellos\":17,\"lost\":{\"ringbuf_full\":5,\"partial\":6,\"bytes\":7,"
+		   "\"nested_calls\":14,\"wire_events\":16,\"wire_hellos\":17,\"lost\":{\"ringbuf_"
+		   "full\":5,\"partial\":6,\"bytes\":7,"
 		   "\"capture_truncated\":8,\"capture_truncated_bytes\":9,\"map_full\":10,"
 		   "\"read_fault\":11,\"ringbuf_full_control\":15,\"ringbuf_full_wire\":18,"
 		   "\"incomplete\":100,"
