@@ -56,4 +56,19 @@ ts_stop
 [ "$(ours_clsact)" = 0 ] || { tc filter show dev lo egress; fail "our filter is left after a clean exit"; }
 [ "$(foreign)" = 1 ] || { tc filter show dev lo egress; fail "the other tool's filter is gone"; }
 tc qdisc show dev lo | grep -q clsact || fail "the clsact qdisc another tool relies on is gone"
+
+# 3. -i: only the named interfaces; a name that does not exist yet is said so, and watched once
+# it comes up
+vh=tsi$$
+ts_start --format json -o "$E2E_TMP/d.jsonl" -v -i lo -i "$vh"
+[ "$(tcattach_count)" = 1 ] && grep -q 'watching handshakes on lo ' "$E2E_TMP/ts.err" ||
+	{ cat "$E2E_TMP/ts.err"; fail "-i lo should watch lo alone"; }
+grep -q "interface $vh does not exist (yet)" "$E2E_TMP/ts.err" || { cat "$E2E_TMP/ts.err"; fail "no word about $vh"; }
+ip link add "$vh" type veth peer name "${vh}p" || fail "ip link add"
+ip link set "$vh" up && ip link set "${vh}p" up
+wait_for 10 "the agent to watch $vh" grep -q "watching handshakes on $vh " "$E2E_TMP/ts.err"
+[ "$(tcattach_count)" = 2 ] || { cat "$E2E_TMP/ts.err"; fail "${vh}p was watched too"; }
+ip link del "$vh"
+wait_for 10 "the agent to let $vh go" grep -q "interface $vh is gone" "$E2E_TMP/ts.err"
+ts_stop
 echo "PASS"

@@ -187,3 +187,30 @@ TEST(help_and_version_exit_zero)
 	EXITS_WITH(0, "--version");
 	EXITS_WITH(0, "--usage");
 }
+
+TEST(handshake_flags)
+{
+	struct config cfg;
+
+	PARSE_OK(&cfg, "-i", "lo", "--interface", "veth0", "--tc", "clsact");
+	CHECK_EQ_U64(cfg.nifaces, 2);
+	CHECK_STR_EQ(cfg.ifaces[0], "lo");
+	CHECK_STR_EQ(cfg.ifaces[1], "veth0");
+	CHECK_EQ_U64(cfg.tc, TC_CLSACT);
+	PARSE_OK(&cfg, "--tc", "off", "--read", "x.pcapng");
+	CHECK_EQ_U64(cfg.tc, TC_OFF);
+	CHECK_STR_EQ(cfg.read, "x.pcapng");
+	CHECK_EQ_U64(cfg.nifaces, 0);
+	PARSE_OK(&cfg, "--tc", "tcx");
+	CHECK_EQ_U64(cfg.tc, TC_TCX);
+	PARSE_OK(&cfg, "--tc", "auto");
+	CHECK_EQ_U64(cfg.tc, TC_AUTO);
+	PARSE_OK(&cfg, "-p", "1");
+	CHECK_EQ_U64(cfg.tc, TC_AUTO); /* the default */
+	CHECK(cfg.read == NULL);
+	EXITS_WITH(2, "--tc", "xdp");
+	EXITS_WITH(2, "--tc", "");
+	EXITS_WITH(2, "-i", "");
+	EXITS_WITH(2, "-i", "a-name-of-16-chr");
+	EXITS_WITH(2, "-i", "a/b");
+}
