@@ -25,7 +25,7 @@ exchange() {
 }
 exchange
 wait_pid $HEAD_PID 10 || fail "head did not get a line"
-grep -q '"type":"data"' "$E2E_TMP/first" || fail "the first line is no data record: $(cat "$E2E_TMP/first")"
+grep -qE '"type":"(handshake|data)"' "$E2E_TMP/first" || fail "the first line is no handshake or data record: $(cat "$E2E_TMP/first")"
 log "head has exited; a few more exchanges (4 records each)"
 for i in 1 2 3 4 5; do
 	child_alive "$TS_PID" || break
