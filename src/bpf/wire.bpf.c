@@ -39,12 +39,22 @@ struct {
 	__type(value, struct wire_flow);
 } wire_flows SEC(".maps");
 
+/*
+ * How many flows of wire_flows fall in each bucket of a cheap hash of the 4-tuple (the same
+ * for both directions). A segment whose bucket is empty cannot belong to a followed flow, so
+ * it skips the hash lookup, which is most of the classifier's cost. Entries the LRU evicts
+ * leave their count behind: that bucket then only loses the shortcut.
+ */
+#define WIRE_BUCKETS 4096
+__u32 wire_live[WIRE_BUCKETS];
+
 struct seg {
 	struct wire_key key;
 	__u32 seq;
 	__u32 payload; /* offset of the TCP payload in the packet */
 	__u32 plen;
 	__u8 flags;
+	__u32 bucket; /* in wire_live */
 };
 
 static __always_inline int parse(struct __sk_buff *skb, struct sk_buff *kskb, struct seg *s)
@@ -93,7 +103,26 @@ static __always_inline int parse(struct __sk_buff *skb, struct sk_buff *kskb, st
 		ip_end = skb->len;
 	s->plen = ip_end > s->payload ? ip_end - s->payload : 0;
 	s->key.ifindex = skb->ifindex;
+	{
+		__u32 a, b, c, d, h;
+
+		__builtin_memcpy(&a, s->key.saddr, 4);
+		__builtin_memcpy(&b, s->key.daddr, 4);
+		__builtin_memcpy(&c, s->key.saddr + 12, 4);
+		__builtin_memcpy(&d, s->key.daddr + 12, 4);
+		h = a ^ b ^ c ^ d ^ (s->key.sport ^ s->key.dport) ^ s->key.ifindex;
+		h ^= h >> 15;
+		h *= 0x2c1b3c6d;
+		h ^= h >> 12;
+		s->bucket = h & (WIRE_BUCKETS - 1);
+	}
 	return 0;
+}
+
+static __always_inline void flow_del(struct seg *s, struct wire_key *k)
+{
+	if (!bpf_map_delete_elem(&wire_flows, k))
+		__sync_fetch_and_add(&wire_live[s->bucket & (WIRE_BUCKETS - 1)], -1);
 }
 
 /*
@@ -223,11 +252,12 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	struct wire_flow *f, nf;
 	struct seg s = {};
-	__u32 off, n;
+	__u32 off, n, live;
 
 	if (parse(skb, kskb, &s))
 		return TC_ACT_UNSPEC;
-	if (s.flags & (TCP_FIN | TCP_RST)) {
+	live = wire_live[s.bucket & (WIRE_BUCKETS - 1)];
+	if ((s.flags & (TCP_FIN | TCP_RST)) && live) {
 		/*
 		 * A connection ends while a direction is still in its first flight: tell user
 		 * space, which then stops waiting for the other hello.
@@ -242,7 +272,7 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		f = bpf_map_lookup_elem(&wire_flows, &s.key);
 		if (f) {
 			nf = *f;
-			bpf_map_delete_elem(&wire_flows, &s.key);
+			flow_del(&s, &s.key);
 			off = s.seq - nf.start_seq;
 			n = off < nf.want ? nf.want - off : 0;
 			n = n < s.plen ? n : s.plen;
@@ -253,13 +283,13 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 			nf = *f;
 			nf.start_seq = s.seq; /* this direction's start is not known */
 		}
-		bpf_map_delete_elem(&wire_flows, &rev);
+		flow_del(&s, &rev);
 		submit(skb, kskb, &s, &nf, 0, n, egress);
 		return TC_ACT_UNSPEC;
 	}
-	if (!s.plen)
+	if (!s.plen || (s.flags & (TCP_FIN | TCP_RST)))
 		return TC_ACT_UNSPEC;
-	f = bpf_map_lookup_elem(&wire_flows, &s.key);
+	f = live ? bpf_map_lookup_elem(&wire_flows, &s.key) : NULL;
 	if (f) {
 		nf = *f;
 	} else {
@@ -267,14 +297,15 @@ static __always_inline int classify(struct __sk_buff *skb, int egress)
 		if (!nf.want)
 			return TC_ACT_UNSPEC;
 		nf.start_seq = s.seq;
-		bpf_map_update_elem(&wire_flows, &s.key, &nf, BPF_ANY);
+		if (!bpf_map_update_elem(&wire_flows, &s.key, &nf, BPF_NOEXIST))
+			__sync_fetch_and_add(&wire_live[s.bucket & (WIRE_BUCKETS - 1)], 1);
 		count(CNT_WIRE_FLOWS, 1);
 	}
 	off = s.seq - nf.start_seq;
 	if (off >= nf.want) {
 		/* past the first flight (or from before it): the flow is done with */
 		if ((__s32)off > 0)
-			bpf_map_delete_elem(&wire_flows, &s.key);
+			flow_del(&s, &s.key);
 		return TC_ACT_UNSPEC;
 	}
 	n = nf.want - off;
