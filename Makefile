@@ -6,11 +6,11 @@ CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-PKGS       := libbpf libelf zlib capstone libcrypto libpcap
+PKGS       := libbpf libelf zlib capstone libcrypto libpcap libnghttp2
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
               -Isrc -I$(OUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lcapstone -lcrypto -lpcap)
+LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lcapstone -lcrypto -lpcap -lnghttp2)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Isrc/bpf -Wall -Werror \
               -Wno-unused-function
 
@@ -32,7 +32,7 @@ BPF_SRCS  := src/bpf/tls.bpf.c $(filter-out src/bpf/tls.bpf.c,$(wildcard src/bpf
 BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # The pure core: no <bpf/...>, no skeleton. Unit tests and fuzzers link only this.
 AGENT_SRCS:= src/agent.c src/attach.c src/main.c src/tcattach.c
-CORE_SRCS := $(wildcard src/util/*.c src/sink/*.c src/tls/*.c src/wire/*.c) \
+CORE_SRCS := $(wildcard src/util/*.c src/sink/*.c src/tls/*.c src/wire/*.c src/proto/*.c) \
              $(filter-out $(AGENT_SRCS),$(wildcard src/*.c))
 CORE_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(CORE_SRCS))
 AGENT_OBJS:= $(patsubst src/%.c,$(OUT)/obj/%.o,$(AGENT_SRCS))

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
 	# build
 	make gcc clang llvm clang-format pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libcapstone-dev \
-		libssl-dev libpcap-dev
+		libssl-dev libpcap-dev libnghttp2-dev
 	# unit tests and fuzzers: sanitizer and libFuzzer runtimes
 	libclang-rt-14-dev
 	# end-to-end tests: real servers, clients and the tools the tests drive them with
