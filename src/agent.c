@@ -342,6 +342,10 @@ static int load(struct agent *ag)
 	/* Wake the reader early only when a quarter of the ring is queued. */
 	skel->rodata->wakeup_bytes = cfg->ringbuf_size / 4;
 	bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_size);
+	if (cfg->tc == TC_OFF) { /* verifying the classifier takes most of the load time */
+		bpf_program__set_autoload(skel->progs.wire_ingress, false);
+		bpf_program__set_autoload(skel->progs.wire_egress, false);
+	}
 	err = tlsscope_bpf__load(skel);
 	if (err) {
 		pr_warn("load BPF programs: %s\n", strerror(-err));
