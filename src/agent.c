@@ -27,6 +27,7 @@
 #include "discover.h"
 #include "events.h"
 #include "handshake.h"
+#include "http.h"
 #include "reasm.h"
 #include "redact.h"
 #include "sink/sink.h"
@@ -45,6 +46,9 @@
 #define ALPN_WAIT_NS (500 * 1000000ull)
 /* Connections whose negotiated facts are kept for joining (oldest forgotten first). */
 #define HS_MAX_CONNS 16384
+/* Connections parsed for HTTP at once, and how long an idle one is kept. */
+#define HTTP_MAX_CONNS 1024
+#define HTTP_IDLE_NS   (60 * 1000000000ull)
 
 struct agent {
 	const struct config *cfg;
@@ -53,9 +57,10 @@ struct agent {
 	struct attacher *attacher;
 	struct reasm *reasm;
 	struct listeners *listeners;
-	struct tcattach *tc;   /* the handshake classifier's attachments */
-	struct hsflow *hsflow; /* hello reassembly */
-	struct hsjoin *hsjoin; /* handshake records, and their join to data records */
+	struct tcattach *tc;	   /* the handshake classifier's attachments */
+	struct hsflow *hsflow;	   /* hello reassembly */
+	struct hsjoin *hsjoin;	   /* handshake records, and their join to data records */
+	struct http_tracker *http; /* http records from the plaintext streams */
 	const struct sink_ops *sink_ops;
 	void *sink;
 	FILE *out;
@@ -143,6 +148,16 @@ static void emit_call(void *ctx, const struct data_event *e, const uint8_t *data
 		d.tls = hsjoin_lookup(ag->hsjoin, e->netns, &conn, e->hdr.pid, e->comm, data, got,
 				      e->dir);
 	}
+	write_record(ag, &r);
+	if (d.conn)
+		http_data(ag->http, &d, now_ns(CLOCK_MONOTONIC));
+}
+
+static void emit_http(void *ctx, const struct http_record *h)
+{
+	struct agent *ag = ctx;
+	struct record r = {.type = REC_HTTP, .http = h};
+
 	write_record(ag, &r);
 }
 
@@ -264,6 +279,7 @@ static void emit_stats(struct agent *ag)
 	st.lost_sink = ag->lost_sink;
 	attacher__totals(ag->attacher, &st.probes_attached, &st.probes_failed);
 	st.libs = attacher__libs(ag->attacher, &st.nlibs);
+	st.http = http_counters(ag->http);
 	if (ag->tc) {
 		struct hsjoin_stats hs;
 
@@ -478,6 +494,7 @@ static void run_loop(struct agent *ag)
 		reasm__flush(ag->reasm, 0, now - STALE_CALL_NS);
 		hsflow_expire(ag->hsflow, now);
 		hsjoin_tick(ag->hsjoin, now);
+		http_expire(ag->http, now, HTTP_IDLE_NS);
 		if (ag->sink_ops->flush(ag->sink) == -EPIPE) {
 			pr_info("output closed by its reader: stopping\n");
 			ag->stop = 1;
@@ -524,7 +541,8 @@ int agent_run(const struct config *cfg)
 	ag->listeners = listeners__new();
 	ag->hsflow = hsflow_new(&hlim, on_hello, ag);
 	ag->hsjoin = hsjoin_new(HS_MAX_CONNS, ALPN_WAIT_NS, emit_handshake, ag);
-	if (!ag->sink || !ag->reasm || !ag->listeners || !ag->hsflow || !ag->hsjoin) {
+	ag->http = http_new(HTTP_MAX_CONNS, !cfg->no_redact, emit_http, ag);
+	if (!ag->sink || !ag->reasm || !ag->listeners || !ag->hsflow || !ag->hsjoin || !ag->http) {
 		pr_warn("out of memory\n");
 		goto cleanup;
 	}
@@ -564,6 +582,7 @@ int agent_run(const struct config *cfg)
 	reasm__flush(ag->reasm, 0, 0);
 	hsflow_flush(ag->hsflow);
 	hsjoin_flush(ag->hsjoin);
+	http_flush(ag->http);
 	emit_stats(ag);
 	ag->exit_status = 0;
 cleanup:
@@ -583,6 +602,7 @@ cleanup:
 	listeners__free(ag->listeners);
 	hsflow_free(ag->hsflow);
 	hsjoin_free(ag->hsjoin);
+	http_free(ag->http);
 	buf_free(&ag->redacted);
 	if (ag->epfd >= 0)
 		close(ag->epfd);

@@ -16,6 +16,7 @@ enum record_type {
 	REC_DATA,
 	REC_STATS,
 	REC_HANDSHAKE,
+	REC_HTTP,
 };
 
 enum alpn_source {
@@ -76,6 +77,32 @@ struct handshake_record {
 	const char *incomplete; /* NULL, or why a hello is missing: "closed", "timeout", ... */
 };
 
+struct http_header {
+	const char *name, *value;
+	uint32_t name_len, value_len;
+};
+
+/* One HTTP request and its response, seen from one end of the connection. */
+struct http_record {
+	uint64_t ts; /* unix ns: the TLS call that carried the request's first byte returned */
+	uint64_t latency_ns; /* from ts to the return of the call that completed the response */
+	uint32_t pid;
+	const char *comm;
+	uint32_t netns;
+	uint64_t cgroup_id;
+	const struct conn_tuple *conn;
+	const struct tls_facts *tls; /* NULL when the handshake was not seen */
+	const char *protocol;	     /* "HTTP/1.1", "HTTP/1.0" */
+	const char *method, *path;   /* NULL for a response whose request was not seen */
+	uint32_t method_len, path_len;
+	int status;
+	const struct http_header *req_headers, *resp_headers;
+	unsigned int n_req_headers, n_resp_headers;
+	uint8_t headers_truncated; /* more headers than the record keeps */
+	uint64_t req_body_len, resp_body_len;
+	unsigned int redacted; /* secret header values masked */
+};
+
 struct lib_status {
 	const char *path; /* as found, in the agent's mount namespace */
 	const char *lib;  /* adapter name */
@@ -95,6 +122,7 @@ struct stats_record {
 	const struct lib_status *libs;
 	unsigned int nlibs;
 	const uint64_t *wire; /* handshake tracker counters (HSF__MAX), NULL without the wire */
+	const uint64_t *http; /* http tracker counters (HTTP_C__MAX), NULL if none */
 	uint64_t handshakes, hs_ambiguous, hs_evicted;
 	unsigned int ifaces, ifaces_failed;
 };
@@ -105,6 +133,7 @@ struct record {
 		const struct data_record *data;
 		const struct stats_record *stats;
 		const struct handshake_record *hs;
+		const struct http_record *http;
 	};
 };
 

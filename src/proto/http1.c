@@ -836,6 +836,32 @@ int h1_gap(struct h1_parser *p, const struct h1_callbacks *cb, void *ctx)
 	return dropped;
 }
 
+int h1_skip(struct h1_parser *p, uint64_t n, const struct h1_callbacks *cb, void *ctx)
+{
+	if (!cb)
+		cb = &no_callbacks;
+	if (!n || h1_stopped(p))
+		return 0;
+	/* Inside a body of known extent (or one read until close), n unseen bytes keep sync. */
+	if ((p->state == S_BODY_LENGTH || p->state == S_CHUNK_DATA) && n <= p->remaining) {
+		p->remaining -= n;
+		p->body_len += n;
+		if (!p->remaining) {
+			if (p->state == S_BODY_LENGTH)
+				message_done(p, cb, ctx);
+			else
+				p->state = S_CHUNK_END;
+		}
+		return 0;
+	}
+	if (p->state == S_BODY_EOF) {
+		p->body_len += n;
+		return 0;
+	}
+	h1_gap(p, cb, ctx);
+	return 1;
+}
+
 void h1_eof(struct h1_parser *p, const struct h1_callbacks *cb, void *ctx)
 {
 	if (!cb)

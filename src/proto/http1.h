@@ -182,6 +182,13 @@ ssize_t h1_feed(struct h1_parser *p, const uint8_t *data, size_t len, const stru
 int h1_gap(struct h1_parser *p, const struct h1_callbacks *cb, void *ctx);
 
 /*
+ * n bytes of the stream exist but were not seen (cut by a capture limit). Inside a body whose
+ * extent is known they are counted as body bytes and the parser stays in sync (returns 0);
+ * anywhere else this is h1_gap() (returns 1).
+ */
+int h1_skip(struct h1_parser *p, uint64_t n, const struct h1_callbacks *cb, void *ctx);
+
+/*
  * The connection closed: ends a body read until close (on_message_done); a message cut short
  * reports H1_E_TRUNCATED. The parser is then as after h1_init (its counters kept).
  */

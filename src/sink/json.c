@@ -7,6 +7,7 @@
 #include "sink/sink.h"
 #include "util/addr.h"
 #include "util/buf.h"
+#include "http.h"
 #include "wire/hsflow.h"
 
 struct json_sink {
@@ -224,6 +225,58 @@ void json_format_handshake(struct buf *b, const struct handshake_record *h)
 	buf_puts(b, "}\n");
 }
 
+static void put_headers(struct buf *b, const char *key, const struct http_header *h, unsigned int n)
+{
+	buf_puts(b, ",\"");
+	buf_puts(b, key);
+	buf_puts(b, "\":{");
+	for (unsigned int i = 0; i < n; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_put_json_str(b, h[i].name, h[i].name_len);
+		buf_putc(b, ':');
+		buf_put_json_str(b, h[i].value, h[i].value_len);
+	}
+	buf_putc(b, '}');
+}
+
+void json_format_http(struct buf *b, const struct http_record *h)
+{
+	buf_puts(b, "{\"type\":\"http\",\"ts\":");
+	buf_put_uint(b, h->ts);
+	buf_puts(b, ",\"pid\":");
+	buf_put_uint(b, h->pid);
+	buf_puts(b, ",\"comm\":");
+	buf_put_json_str(b, h->comm, strnlen(h->comm, TASK_COMM_LEN));
+	buf_printf(b, ",\"netns\":%u,\"cgroup_id\":%llu,\"conn\":", h->netns,
+		   (unsigned long long)h->cgroup_id);
+	put_conn(b, h->conn);
+	buf_puts(b, ",\"protocol\":");
+	put_str(b, h->protocol);
+	buf_puts(b, ",\"method\":");
+	if (h->method)
+		buf_put_json_str(b, h->method, h->method_len);
+	else
+		buf_puts(b, "null");
+	buf_puts(b, ",\"path\":");
+	if (h->path)
+		buf_put_json_str(b, h->path, h->path_len);
+	else
+		buf_puts(b, "null");
+	buf_printf(b, ",\"status\":%d,\"latency_ns\":%llu", h->status,
+		   (unsigned long long)h->latency_ns);
+	put_headers(b, "req_headers", h->req_headers, h->n_req_headers);
+	put_headers(b, "resp_headers", h->resp_headers, h->n_resp_headers);
+	buf_printf(b, ",\"req_body_len\":%llu,\"resp_body_len\":%llu",
+		   (unsigned long long)h->req_body_len, (unsigned long long)h->resp_body_len);
+	if (h->headers_truncated)
+		buf_puts(b, ",\"headers_truncated\":true");
+	if (h->redacted)
+		buf_printf(b, ",\"redacted\":%u", h->redacted);
+	put_tls(b, h->tls);
+	buf_puts(b, "}\n");
+}
+
 void json_format_data(struct buf *b, const struct data_record *d)
 {
 	buf_printf(b, "{\"type\":\"data\",\"ts\":%llu,\"pid\":%u,\"tid\":%u,\"comm\":",
@@ -282,6 +335,13 @@ void json_format_stats(struct buf *b, const struct stats_record *st)
 				   (unsigned long long)st->wire[c]);
 		buf_putc(b, '}');
 	}
+	if (st->http) {
+		buf_puts(b, ",\"http\":{");
+		for (int c = 0; c < HTTP_C__MAX; c++)
+			buf_printf(b, "%s\"%s\":%llu", c ? "," : "", http_counter_name(c),
+				   (unsigned long long)st->http[c]);
+		buf_putc(b, '}');
+	}
 	buf_printf(b, ",\"probes_attached\":%llu,\"probes_failed\":%llu,\"libraries\":[",
 		   (unsigned long long)st->probes_attached, (unsigned long long)st->probes_failed);
 	for (unsigned int i = 0; i < st->nlibs; i++) {
@@ -306,6 +366,8 @@ static int json_write(void *sink, const struct record *r)
 		json_format_data(&s->b, r->data);
 	else if (r->type == REC_HANDSHAKE)
 		json_format_handshake(&s->b, r->hs);
+	else if (r->type == REC_HTTP)
+		json_format_http(&s->b, r->http);
 	else
 		json_format_stats(&s->b, r->stats);
 	if (s->b.oom)

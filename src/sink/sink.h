@@ -32,6 +32,8 @@ void json_format_data(struct buf *b, const struct data_record *d);
 void json_format_stats(struct buf *b, const struct stats_record *st);
 void json_format_handshake(struct buf *b, const struct handshake_record *h);
 void text_format_handshake(struct buf *b, const struct handshake_record *h, int color);
+void json_format_http(struct buf *b, const struct http_record *h);
+void text_format_http(struct buf *b, const struct http_record *h, int color);
 void text_format_data(struct buf *b, const struct data_record *d, int color);
 void text_format_stats(struct buf *b, const struct stats_record *st);
 

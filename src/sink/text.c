@@ -189,6 +189,35 @@ void text_format_handshake(struct buf *b, const struct handshake_record *h, int 
 	buf_putc(b, '\n');
 }
 
+/* One line per request and response: who, which connection, what and how long. */
+void text_format_http(struct buf *b, const struct http_record *h, int color)
+{
+	char local[ENDPOINT_STRLEN], remote[ENDPOINT_STRLEN];
+	time_t secs = h->ts / 1000000000ull;
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	endpoint_format(local, h->conn->family, h->conn->laddr, h->conn->lport);
+	endpoint_format(remote, h->conn->family, h->conn->raddr, h->conn->rport);
+	buf_printf(b, "%s%02d:%02d:%02d.%06llu%s %.*s[%u] %shttp%s %s %s %s (%s) %s ",
+		   color ? C_DIM : "", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		   (unsigned long long)(h->ts % 1000000000ull / 1000), color ? C_RESET : "",
+		   TASK_COMM_LEN, h->comm, h->pid, color ? C_HS : "", color ? C_RESET : "", local,
+		   h->conn->role == ROLE_SERVER ? "<-" : "->", remote, role_name(h->conn->role),
+		   h->protocol);
+	if (h->method)
+		buf_printf(b, "%.*s %.*s", (int)h->method_len, h->method, (int)h->path_len,
+			   h->path);
+	else
+		buf_puts(b, "(request not seen)");
+	buf_printf(b, " -> %d, request body %llu B, response body %llu B, %.3f ms", h->status,
+		   (unsigned long long)h->req_body_len, (unsigned long long)h->resp_body_len,
+		   h->latency_ns / 1e6);
+	if (h->tls && h->tls->has_sni)
+		buf_printf(b, " sni=%s", h->tls->sni);
+	buf_putc(b, '\n');
+}
+
 void text_format_stats(struct buf *b, const struct stats_record *st)
 {
 	uint64_t lost = st->lost_incomplete + st->lost_decode + st->lost_sink;
@@ -249,6 +278,8 @@ static int text_write(void *sink, const struct record *r)
 		text_format_data(&s->b, r->data, s->opts.color);
 	else if (r->type == REC_HANDSHAKE)
 		text_format_handshake(&s->b, r->hs, s->opts.color);
+	else if (r->type == REC_HTTP)
+		text_format_http(&s->b, r->http, s->opts.color);
 	else
 		text_format_stats(&s->b, r->stats);
 	if (s->b.oom)

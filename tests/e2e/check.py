@@ -28,6 +28,10 @@ that follows the contract (docs/json-schema.md, design.md "The JSON lines contra
       be dotted, e.g. conn.role)
   tls FILE --pid P --local IP:PORT [--field K=V]...
       every data record of pid P on that local end has a tls object with every --field
+  http FILE --pid P --local IP:PORT --expect "METHOD PATH STATUS REQ_BODY RESP_BODY"...
+        [--protocol P] [--latency-below-file F]
+      the http records of pid P on that local end are exactly these, in order; every latency
+      is positive and, with F (one number of seconds per line, in the same order), below it
   text FILE --header REGEX [--next LINE]...
       (the text view, not JSON) some line matches REGEX in full and the lines right after it
       are exactly the --next lines, in order
@@ -186,6 +190,29 @@ def cmd_handshake(a, records):
         if (role == "client") != (r["conn"]["local"] == a.client):
             fail(f"line {r['_line']}: role {role} but local {r['conn']['local']} (client is {a.client})")
         check_fields(r, parse_fields(a.field), f"line {r['_line']} (handshake)")
+
+
+def cmd_http(a, records):
+    sel = [r for r in records if r["type"] == "http" and r["pid"] == a.pid and
+           r["conn"]["local"] == a.local]
+    sel.sort(key=lambda r: (r["ts"], r["_line"]))
+    got = ["%s %s %s %s %s" % (r["method"], r["path"], r["status"], r["req_body_len"],
+                               r["resp_body_len"]) for r in sel]
+    if got != a.expect:
+        fail(f"http records of pid {a.pid} on {a.local}:\n  got      {got}\n  expected {a.expect}")
+    limits = None
+    if a.latency_below_file:
+        limits = [float(x) for x in open(a.latency_below_file).read().split()]
+        if len(limits) != len(sel):
+            fail(f"{len(limits)} latency limits for {len(sel)} records")
+    for i, r in enumerate(sel):
+        if a.protocol and r["protocol"] != a.protocol:
+            fail(f"line {r['_line']}: protocol {r['protocol']!r} != {a.protocol!r}")
+        if not is_int(r["latency_ns"]) or r["latency_ns"] <= 0:
+            fail(f"line {r['_line']}: latency_ns {r['latency_ns']!r} is not positive")
+        if limits and r["latency_ns"] >= limits[i] * 1e9:
+            fail(f"line {r['_line']}: latency {r['latency_ns']} ns is not below the client's own "
+                 f"{limits[i] * 1e9:.0f} ns")
 
 
 def cmd_tls(a, data):
@@ -496,6 +523,14 @@ def main():
     s.add_argument("--local", required=True)
     s.add_argument("--field", action="append")
 
+    s = sub.add_parser("http")
+    s.add_argument("file")
+    s.add_argument("--pid", type=int, required=True)
+    s.add_argument("--local", required=True)
+    s.add_argument("--expect", action="append", default=[])
+    s.add_argument("--protocol")
+    s.add_argument("--latency-below-file")
+
     s = sub.add_parser("text")
     s.add_argument("file")
     s.add_argument("--header", required=True)
@@ -521,6 +556,8 @@ def main():
             cmd_handshake(a, records)
         elif a.cmd == "tls":
             cmd_tls(a, data)
+        elif a.cmd == "http":
+            cmd_http(a, records)
         elif a.cmd == "count":
             print(sum(1 for r in data if (a.pid is None or r["pid"] == a.pid)
                       and (a.dir is None or r["dir"] == a.dir)))

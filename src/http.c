@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: MIT
+#include "http.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "proto/http1.h"
+
+#define NBUCKETS  1024
+#define MAX_REQS  16   /* pipelined requests waiting for their responses, per connection */
+#define MAX_HDRS  48   /* headers kept per message */
+#define MSG_BYTES 4096 /* method, path and headers kept per message */
+#define MAX_TRIES 4    /* records without a request or status line before giving up */
+
+enum { ST_UNKNOWN, ST_HTTP1, ST_NOT_HTTP };
+
+struct field {
+	uint32_t no, nl, vo, vl; /* offsets and lengths in msg.buf */
+};
+
+struct msg {
+	struct msg *next;
+	struct msg *resp;  /* a request answered before it was whole: its response, waiting */
+	uint64_t start_ts; /* unix ns: the call with its first byte returned */
+	uint64_t end_ts;   /* a response: the call that completed it */
+	uint64_t body_len;
+	int status, minor, done;
+	uint32_t method_off, method_len, path_off, path_len;
+	unsigned int n, redacted;
+	uint8_t truncated;
+	struct field f[MAX_HDRS];
+	uint32_t used;
+	char buf[MSG_BYTES];
+};
+
+struct hconn {
+	struct hconn *hnext, *prev, *next;
+	struct http_tracker *t;
+	uint32_t hash, netns;
+	struct conn_tuple key; /* role zeroed */
+	uint64_t last;
+	uint8_t state, tries;
+	struct h1_parser req, resp;
+	struct msg *q_head, *q_tail; /* requests parsed, oldest first */
+	unsigned int nq;
+	struct msg *cur_req, *cur_resp;
+	/*
+	 * Pairing is exact only while every request and response is seen. After response bytes
+	 * were lost (`unsure` 1), responses are reported without a request until the server owes
+	 * nothing: every request begun has had a response whose start was seen. Lost request
+	 * bytes may have held whole requests, so after them (`unsure` 2) it never resumes.
+	 */
+	uint64_t req_seen, resp_done;
+	uint8_t unsure;
+	const struct data_record *d; /* the record being fed */
+	/* who this end is, from its latest record: what a record emitted later reports */
+	uint32_t pid;
+	char comm[16];
+	uint64_t cgroup_id;
+	struct conn_tuple conn;
+	uint8_t has_tls;
+	struct tls_facts tls;
+};
+
+struct http_tracker {
+	struct hconn *buckets[NBUCKETS];
+	struct hconn lru; /* sentinel; head = most recent */
+	uint32_t n, max;
+	int redact;
+	http_emit_fn emit;
+	void *ctx;
+	uint64_t c[HTTP_C__MAX];
+};
+
+static const char *const counter_names[HTTP_C__MAX] = {
+	[HTTP_C_RECORDS] = "records",	[HTTP_C_CONNS] = "connections",
+	[HTTP_C_NOT_HTTP] = "not_http", [HTTP_C_GAPS] = "gaps",
+	[HTTP_C_UNPAIRED] = "unpaired", [HTTP_C_DROPPED_REQ] = "dropped_requests",
+	[HTTP_C_EVICTED] = "evicted",	[HTTP_C_PARSE_ERRORS] = "parse_errors",
+};
+
+const char *http_counter_name(enum http_counter c)
+{
+	return c < HTTP_C__MAX ? counter_names[c] : NULL;
+}
+
+const uint64_t *http_counters(const struct http_tracker *t)
+{
+	return t->c;
+}
+
+/* ---- messages ---- */
+
+static struct msg *msg_new(uint64_t ts)
+{
+	struct msg *m = malloc(sizeof(*m));
+
+	if (m) {
+		memset(m, 0, offsetof(struct msg, buf));
+		m->start_ts = ts;
+	}
+	return m;
+}
+
+static int msg_put(struct msg *m, const char *p, size_t n, uint32_t *off)
+{
+	if (n > MSG_BYTES - m->used) {
+		m->truncated = 1;
+		return -1;
+	}
+	memcpy(m->buf + m->used, p, n);
+	*off = m->used;
+	m->used += n;
+	return 0;
+}
+
+static int secret(const struct h1_str *name)
+{
+	static const char *const names[] = {"authorization", "proxy-authorization", "cookie",
+					    "set-cookie"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (name->len == strlen(names[i]) && !strncasecmp(name->p, names[i], name->len))
+			return 1;
+	return 0;
+}
+
+static void msg_header(struct http_tracker *t, struct msg *m, struct h1_str name,
+		       struct h1_str value)
+{
+	struct field *f;
+
+	if (m->n == MAX_HDRS) {
+		m->truncated = 1;
+		return;
+	}
+	f = &m->f[m->n];
+	if (msg_put(m, name.p, name.len, &f->no) || msg_put(m, value.p, value.len, &f->vo))
+		return;
+	f->nl = name.len;
+	f->vl = value.len;
+	if (t->redact && secret(&name)) {
+		memset(m->buf + f->vo, '*', f->vl);
+		m->redacted++;
+	}
+	m->n++;
+}
+
+static void msg_headers(const struct msg *m, struct http_header *out)
+{
+	for (unsigned int i = 0; i < m->n; i++) {
+		out[i].name = m->buf + m->f[i].no;
+		out[i].name_len = m->f[i].nl;
+		out[i].value = m->buf + m->f[i].vo;
+		out[i].value_len = m->f[i].vl;
+	}
+}
+
+/* ---- pairing ---- */
+
+static void emit(struct hconn *c, const struct msg *req, const struct msg *resp)
+{
+	struct http_header rq[MAX_HDRS], rs[MAX_HDRS];
+	struct http_record r = {
+		.ts = req ? req->start_ts : resp->start_ts,
+		.pid = c->pid,
+		.comm = c->comm,
+		.netns = c->netns,
+		.cgroup_id = c->cgroup_id,
+		.conn = &c->conn,
+		.tls = c->has_tls ? &c->tls : NULL,
+		.status = resp->status,
+		.resp_headers = rs,
+		.n_resp_headers = resp->n,
+		.resp_body_len = resp->body_len,
+		.headers_truncated = resp->truncated,
+		.redacted = resp->redacted,
+	};
+
+	r.latency_ns = resp->end_ts > r.ts ? resp->end_ts - r.ts : 0;
+	r.protocol = (req ? req->minor : resp->minor) ? "HTTP/1.1" : "HTTP/1.0";
+	msg_headers(resp, rs);
+	if (req) {
+		r.method = req->buf + req->method_off;
+		r.method_len = req->method_len;
+		r.path = req->buf + req->path_off;
+		r.path_len = req->path_len;
+		r.req_headers = rq;
+		r.n_req_headers = req->n;
+		r.req_body_len = req->body_len;
+		r.headers_truncated |= req->truncated;
+		r.redacted += req->redacted;
+		msg_headers(req, rq);
+	} else {
+		c->t->c[HTTP_C_UNPAIRED]++;
+	}
+	c->t->c[HTTP_C_RECORDS]++;
+	c->t->emit(c->t->ctx, &r);
+}
+
+static void on_request(void *ctx, struct h1_str method, struct h1_str target, int minor)
+{
+	struct hconn *c = ctx;
+	struct msg *m;
+
+	if (c->unsure == 1 && c->req_seen == c->resp_done && !c->cur_resp)
+		c->unsure = 0;
+	c->req_seen++;
+	m = msg_new(c->d->ts);
+
+	if (c->cur_req)
+		free(c->cur_req->resp);
+	free(c->cur_req);
+	c->cur_req = m;
+	if (!m)
+		return;
+	m->minor = minor;
+	m->method_len = method.len;
+	m->path_len = target.len;
+	if (msg_put(m, method.p, method.len, &m->method_off) ||
+	    msg_put(m, target.p, target.len, &m->path_off))
+		m->method_len = m->path_len = 0;
+}
+
+static void on_req_header(void *ctx, struct h1_str name, struct h1_str value)
+{
+	struct hconn *c = ctx;
+
+	if (c->cur_req)
+		msg_header(c->t, c->cur_req, name, value);
+}
+
+static void on_req_headers_done(void *ctx, const struct h1_head *head)
+{
+	struct hconn *c = ctx;
+
+	/* the response parser must know a HEAD's or CONNECT's answer has no body */
+	h1_response_to(&c->resp, head->req_kind);
+}
+
+static void on_req_done(void *ctx, uint64_t body_len)
+{
+	struct hconn *c = ctx;
+	struct msg *m = c->cur_req;
+
+	c->cur_req = NULL;
+	if (!m)
+		return;
+	m->body_len = body_len;
+	if (m->resp) {
+		/* answered early (before its body was all sent): the pair is whole now */
+		emit(c, m, m->resp);
+		free(m->resp);
+		free(m);
+		return;
+	}
+	if (c->unsure) {
+		free(m);
+		c->t->c[HTTP_C_DROPPED_REQ]++;
+		return;
+	}
+	if (c->nq == MAX_REQS) {
+		struct msg *old = c->q_head;
+
+		c->q_head = old->next;
+		c->nq--;
+		free(old);
+		c->t->c[HTTP_C_DROPPED_REQ]++;
+	}
+	if (c->q_tail)
+		c->q_tail->next = m;
+	else
+		c->q_head = m;
+	c->q_tail = m;
+	c->nq++;
+}
+
+static void on_response(void *ctx, int status, struct h1_str reason, int minor)
+{
+	struct hconn *c = ctx;
+
+	free(c->cur_resp);
+	c->cur_resp = msg_new(c->d->ts);
+	if (c->cur_resp) {
+		c->cur_resp->status = status;
+		c->cur_resp->minor = minor;
+	}
+}
+
+static void on_resp_header(void *ctx, struct h1_str name, struct h1_str value)
+{
+	struct hconn *c = ctx;
+
+	if (c->cur_resp)
+		msg_header(c->t, c->cur_resp, name, value);
+}
+
+static void on_resp_done(void *ctx, uint64_t body_len)
+{
+	struct hconn *c = ctx;
+	struct msg *resp = c->cur_resp, *req;
+
+	c->cur_resp = NULL;
+	if (!resp)
+		return;
+	resp->body_len = body_len;
+	resp->end_ts = c->d->ts;
+	/* an interim response (100 Continue, 103) answers nothing yet */
+	if (resp->status >= 100 && resp->status < 200 && resp->status != 101) {
+		free(resp);
+		return;
+	}
+	c->resp_done++;
+	req = c->unsure ? NULL : c->q_head;
+	if (!req && !c->unsure && c->cur_req && !c->cur_req->resp) {
+		/* a server may answer before the request body is all there (an early 404, 413) */
+		c->cur_req->resp = resp;
+		return;
+	}
+	if (req) {
+		c->q_head = req->next;
+		if (!c->q_head)
+			c->q_tail = NULL;
+		c->nq--;
+	}
+	emit(c, req, resp);
+	free(req);
+	free(resp);
+}
+
+static void on_error(void *ctx, enum h1_error cause)
+{
+	struct hconn *c = ctx;
+
+	(void)cause;
+	c->t->c[HTTP_C_PARSE_ERRORS]++;
+}
+
+static const struct h1_callbacks req_cb = {
+	.on_request = on_request,
+	.on_header = on_req_header,
+	.on_headers_done = on_req_headers_done,
+	.on_message_done = on_req_done,
+	.on_error = on_error,
+};
+
+static const struct h1_callbacks resp_cb = {
+	.on_response = on_response,
+	.on_header = on_resp_header,
+	.on_message_done = on_resp_done,
+	.on_error = on_error,
+};
+
+/* ---- connections ---- */
+
+static uint32_t key_hash(uint32_t netns, const struct conn_tuple *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint32_t h = 2166136261u ^ netns;
+
+	for (size_t i = 0; i < offsetof(struct conn_tuple, role); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static void lru_unlink(struct hconn *c)
+{
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+}
+
+static void lru_push(struct http_tracker *t, struct hconn *c)
+{
+	c->next = t->lru.next;
+	c->prev = &t->lru;
+	t->lru.next->prev = c;
+	t->lru.next = c;
+}
+
+static void conn_free(struct http_tracker *t, struct hconn *c, int report)
+{
+	struct hconn **pp = &t->buckets[c->hash & (NBUCKETS - 1)];
+
+	while (*pp != c)
+		pp = &(*pp)->hnext;
+	*pp = c->hnext;
+	lru_unlink(c);
+	t->c[HTTP_C_DROPPED_REQ] += c->nq;
+	while (c->q_head) {
+		struct msg *m = c->q_head;
+
+		c->q_head = m->next;
+		free(m);
+	}
+	if (report && c->cur_req && c->cur_req->resp) {
+		/* an early answer whose request never finished: report it with what was seen */
+		emit(c, c->cur_req, c->cur_req->resp);
+		free(c->cur_req->resp);
+	}
+	free(c->cur_req);
+	free(c->cur_resp);
+	h1_free(&c->req);
+	h1_free(&c->resp);
+	free(c);
+	t->n--;
+}
+
+static struct hconn *conn_get(struct http_tracker *t, const struct data_record *d)
+{
+	struct conn_tuple k = *d->conn;
+	uint32_t h;
+	struct hconn *c;
+
+	k.role = 0;
+	k._pad = 0;
+	h = key_hash(d->netns, &k);
+	for (c = t->buckets[h & (NBUCKETS - 1)]; c; c = c->hnext)
+		if (c->hash == h && c->netns == d->netns && !memcmp(&c->key, &k, sizeof(k)))
+			break;
+	if (c) {
+		lru_unlink(c);
+		lru_push(t, c);
+		return c;
+	}
+	if (t->n >= t->max) {
+		t->c[HTTP_C_EVICTED]++;
+		conn_free(t, t->lru.prev, 1);
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->t = t;
+	c->hash = h;
+	c->netns = d->netns;
+	c->key = k;
+	c->hnext = t->buckets[h & (NBUCKETS - 1)];
+	t->buckets[h & (NBUCKETS - 1)] = c;
+	lru_push(t, c);
+	t->n++;
+	return c;
+}
+
+/* A request line's method (A-Z, then a space), or a status line. */
+static int looks_http1(const uint8_t *p, uint32_t n, int request)
+{
+	uint32_t i = 0;
+
+	if (!request)
+		return n >= 7 && !memcmp(p, "HTTP/1.", 7);
+	while (i < n && i < 16 && p[i] >= 'A' && p[i] <= 'Z')
+		i++;
+	return i > 0 && i < n && p[i] == ' ';
+}
+
+/* Bytes were lost where pairing depends on them: stop pairing until it is safe again. */
+static void lose_sync(struct hconn *c, int request)
+{
+	if (!request && c->cur_resp) {
+		/* the response whose tail was lost was still a response: it answered a request */
+		if (c->cur_resp->status >= 200 || c->cur_resp->status == 101)
+			c->resp_done++;
+		free(c->cur_resp);
+		c->cur_resp = NULL;
+	}
+	if (c->unsure < 2)
+		c->unsure = request ? 2 : 1;
+	c->t->c[HTTP_C_DROPPED_REQ] += c->nq;
+	while (c->q_head) {
+		struct msg *m = c->q_head;
+
+		c->q_head = m->next;
+		free(m);
+	}
+	c->q_tail = NULL;
+	c->nq = 0;
+}
+
+static void feed(struct h1_parser *p, const struct h1_callbacks *cb, struct hconn *c,
+		 const struct data_record *d, int request)
+{
+	if (h1_stopped(p))
+		return;
+	h1_feed(p, d->data, d->captured, cb, c);
+	/* the record's tail was not captured (--max-capture) or was lost on the way */
+	if (d->captured < d->len) {
+		c->t->c[HTTP_C_GAPS]++;
+		if (h1_skip(p, d->len - d->captured, cb, c))
+			lose_sync(c, request);
+	}
+}
+
+void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now)
+{
+	struct hconn *c;
+	int request;
+
+	if (!d->conn || !d->captured)
+		return;
+	c = conn_get(t, d);
+	if (!c || c->state == ST_NOT_HTTP)
+		return;
+	c->last = now;
+	/* a client writes requests and reads responses; a server the other way round */
+	request = (d->conn->role == ROLE_SERVER) == (d->dir == DIR_INGRESS);
+	if (c->state == ST_UNKNOWN) {
+		if (!looks_http1(d->data, d->captured, request)) {
+			if (++c->tries >= MAX_TRIES) {
+				c->state = ST_NOT_HTTP;
+				t->c[HTTP_C_NOT_HTTP]++;
+			}
+			return;
+		}
+		if (h1_init(&c->req, H1_REQUEST, NULL) || h1_init(&c->resp, H1_RESPONSE, NULL)) {
+			c->state = ST_NOT_HTTP;
+			return;
+		}
+		c->state = ST_HTTP1;
+		t->c[HTTP_C_CONNS]++;
+	}
+	c->d = d;
+	c->pid = d->pid;
+	memset(c->comm, 0, sizeof(c->comm));
+	memcpy(c->comm, d->comm, strnlen(d->comm, sizeof(c->comm) - 1));
+	c->cgroup_id = d->cgroup_id;
+	c->conn = *d->conn;
+	c->has_tls = !!d->tls;
+	if (d->tls)
+		c->tls = *d->tls;
+	if (request)
+		feed(&c->req, &req_cb, c, d, 1);
+	else
+		feed(&c->resp, &resp_cb, c, d, 0);
+	c->d = NULL;
+}
+
+struct http_tracker *http_new(uint32_t max_conns, int redact, http_emit_fn emit, void *ctx)
+{
+	struct http_tracker *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->lru.next = t->lru.prev = &t->lru;
+	t->max = max_conns ? max_conns : 1;
+	t->redact = redact;
+	t->emit = emit;
+	t->ctx = ctx;
+	return t;
+}
+
+void http_expire(struct http_tracker *t, uint64_t now, uint64_t idle_ns)
+{
+	while (t->lru.prev != &t->lru && now - t->lru.prev->last > idle_ns)
+		conn_free(t, t->lru.prev, 1);
+}
+
+void http_flush(struct http_tracker *t)
+{
+	while (t->lru.next != &t->lru)
+		conn_free(t, t->lru.next, 1);
+}
+
+void http_free(struct http_tracker *t)
+{
+	if (!t)
+		return;
+	while (t->lru.next != &t->lru)
+		conn_free(t, t->lru.next, 0);
+	free(t);
+}

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+/* http.c: plaintext records of one connection end to http records. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "http.h"
+#include "sink/sink.h"
+
+static struct {
+	unsigned int n;
+	struct buf json[8];
+} out;
+
+static void collect(void *ctx, const struct http_record *r)
+{
+	(void)ctx;
+	if (out.n < 8) {
+		buf_reset(&out.json[out.n]);
+		json_format_http(&out.json[out.n], r);
+		buf_putc(&out.json[out.n], 0);
+	}
+	out.n++;
+}
+
+static void reset(void)
+{
+	for (int i = 0; i < 8; i++)
+		buf_free(&out.json[i]);
+	memset(&out, 0, sizeof(out));
+}
+
+static struct conn_tuple conn(enum conn_role role)
+{
+	struct conn_tuple c = {
+		.laddr = {127, 0, 0, 1}, .raddr = {127, 0, 0, 1}, .family = AF_INET, .role = role};
+
+	c.lport = role == ROLE_CLIENT ? 50000 : 443;
+	c.rport = role == ROLE_CLIENT ? 443 : 50000;
+	return c;
+}
+
+/* One TLS call of the end `c` moving s in direction dir at time ts. */
+static void call(struct http_tracker *t, const struct conn_tuple *c, enum data_dir dir, uint64_t ts,
+		 const char *s, enum truncation tr)
+{
+	struct data_record d = {.ts = ts,
+				.pid = 7,
+				.tid = 7,
+				.comm = "curl",
+				.netns = 1,
+				.fd = 3,
+				.conn = c,
+				.dir = dir,
+				.truncated = tr};
+
+	d.len = d.captured = strlen(s);
+	if (tr != TRUNC_NONE)
+		d.len += 1000; /* bytes the record did not carry */
+	d.data = (const uint8_t *)guard_copy(s, d.captured ? d.captured : 1);
+	http_data(t, &d, ts);
+}
+
+static const char get_req[] = "GET /a?b=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer xyz\r\n\r\n";
+static const char ok_resp[] =
+	"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nSet-Cookie: s=1\r\n\r\nhello";
+
+TEST(client_get_exact_record)
+{
+	struct conn_tuple c = conn(ROLE_CLIENT);
+	struct http_tracker *t = http_new(16, 1, collect, NULL);
+
+	reset();
+	call(t, &c, DIR_EGRESS, 1000, get_req, TRUNC_NONE);
+	call(t, &c, DIR_INGRESS, 1500, "HTTP/1.1 200 OK\r\nContent-Le", TRUNC_NONE);
+	CHECK_EQ_U64(out.n, 0);
+	call(t, &c, DIR_INGRESS, 1700, "ngth: 5\r\nSet-Cookie: s=1\r\n\r\nhel", TRUNC_NONE);
+	call(t, &c, DIR_INGRESS, 2500, "lo", TRUNC_NONE);
+	if (CHECK_EQ_U64(out.n, 1))
+		CHECK_STR_EQ(
+			out.json[0].p,
+			"{\"type\":\"http\",\"ts\":1000,\"pid\":7,\"comm\":\"curl\",\"netns\":1,"
+			"\"cgroup_id\":0,\"conn\":{\"local\":\"127.0.0.1:50000\",\"remote\":"
+			"\"127.0.0.1:443\",\"role\":\"client\"},\"protocol\":\"HTTP/1.1\","
+			"\"method\":\"GET\",\"path\":\"/a?b=1\",\"status\":200,\"latency_ns\":1500,"
+			"\"req_headers\":{\"Host\":\"x\",\"Authorization\":\"**********\"},"
+			"\"resp_headers\":{\"Content-Length\":\"5\",\"Set-Cookie\":\"***\"},"
+			"\"req_body_len\":0,\"resp_body_len\":5,\"redacted\":2,\"tls\":null}\n");
+	CHECK_EQ_U64(http_counters(t)[HTTP_C_RECORDS], 1);
+	http_free(t);
+	reset();
+}
+
+TEST(server_end_pipelined_and_interim)
+{
+	struct conn_tuple s = conn(ROLE_SERVER);
+	struct http_tracker *t = http_new(16, 0, collect, NULL);
+
+	reset();
+	/* the server reads two pipelined requests (the second a HEAD) and a POST with a body */
+	call(t, &s, DIR_INGRESS, 10, "GET /1 HTTP/1.1\r\n\r\nHEAD /2 HTTP/1.1\r\n\r\n", TRUNC_NONE);
+	call(t, &s, DIR_INGRESS, 20,
+	     "POST /3 HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n", TRUNC_NONE);
+	call(t, &s, DIR_EGRESS, 30, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nab", TRUNC_NONE);
+	call(t, &s, DIR_EGRESS, 40, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", TRUNC_NONE);
+	call(t, &s, DIR_EGRESS, 50, "HTTP/1.1 100 Continue\r\n\r\n", TRUNC_NONE);
+	call(t, &s, DIR_INGRESS, 60, "body", TRUNC_NONE);
+	call(t, &s, DIR_EGRESS, 70,
+	     "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+	     TRUNC_NONE);
+	if (!CHECK_EQ_U64(out.n, 3))
+		goto out;
+	CHECK(strstr(out.json[0].p,
+		     "\"method\":\"GET\",\"path\":\"/1\",\"status\":200,\"latency_ns\":20,"));
+	CHECK(strstr(out.json[0].p, "\"role\":\"server\""));
+	/* the HEAD's response has no body although it says 99 */
+	CHECK(strstr(out.json[1].p, "\"method\":\"HEAD\",\"path\":\"/2\",\"status\":200"));
+	CHECK(strstr(out.json[1].p, "\"resp_body_len\":0"));
+	CHECK(strstr(out.json[2].p,
+		     "\"method\":\"POST\",\"path\":\"/3\",\"status\":201,\"latency_ns\":50"));
+	CHECK(strstr(out.json[2].p, "\"req_body_len\":4,\"resp_body_len\":3"));
+out:
+	http_free(t);
+	reset();
+}
+
+TEST(gap_resyncs_and_unpaired_response_invents_nothing)
+{
+	struct conn_tuple c = conn(ROLE_CLIENT);
+	struct http_tracker *t = http_new(16, 0, collect, NULL);
+
+	reset();
+	call(t, &c, DIR_EGRESS, 1, "GET /x HTTP/1.1\r\n\r\n", TRUNC_NONE);
+	/* the response lost its tail: no record for it, the parser waits for the next message */
+	call(t, &c, DIR_INGRESS, 2, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc",
+	     TRUNC_LOST);
+	CHECK_EQ_U64(out.n, 0);
+	CHECK_EQ_U64(http_counters(t)[HTTP_C_GAPS], 1);
+	call(t, &c, DIR_INGRESS, 3, "garbage HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+	     TRUNC_NONE);
+	/* the 404 is certain; which request it answers is not known */
+	if (CHECK_EQ_U64(out.n, 1))
+		CHECK(strstr(out.json[0].p, "\"method\":null,\"path\":null,\"status\":404"));
+	http_free(t);
+	reset();
+}
+
+TEST(not_http_is_given_up)
+{
+	struct conn_tuple c = conn(ROLE_CLIENT);
+	struct http_tracker *t = http_new(16, 0, collect, NULL);
+
+	reset();
+	for (int i = 0; i < 6; i++)
+		call(t, &c, DIR_EGRESS, i, "\x01\x02 binary protocol", TRUNC_NONE);
+	call(t, &c, DIR_EGRESS, 9, get_req, TRUNC_NONE);
+	call(t, &c, DIR_INGRESS, 10, ok_resp, TRUNC_NONE);
+	CHECK_EQ_U64(out.n, 0);
+	CHECK_EQ_U64(http_counters(t)[HTTP_C_NOT_HTTP], 1);
+	CHECK_EQ_U64(http_counters(t)[HTTP_C_CONNS], 0);
+	http_free(t);
+	reset();
+}
+
+TEST(connections_are_bounded)
+{
+	struct http_tracker *t = http_new(2, 0, collect, NULL);
+	struct conn_tuple c[3];
+
+	reset();
+	for (int i = 0; i < 3; i++) {
+		c[i] = conn(ROLE_CLIENT);
+		c[i].lport += i;
+		call(t, &c[i], DIR_EGRESS, i, get_req, TRUNC_NONE);
+	}
+	CHECK_EQ_U64(http_counters(t)[HTTP_C_EVICTED], 1);
+	CHECK_EQ_U64(http_counters(t)[HTTP_C_DROPPED_REQ], 1);
+	/* the evicted one's response finds no request: reported as unpaired */
+	call(t, &c[0], DIR_INGRESS, 9, ok_resp, TRUNC_NONE);
+	call(t, &c[2], DIR_INGRESS, 9, ok_resp, TRUNC_NONE);
+	/* c[0] came back as a new connection: its status line is certain, its request unknown */
+	if (CHECK_EQ_U64(out.n, 2)) {
+		CHECK(strstr(out.json[0].p, "\"method\":null,\"path\":null,\"status\":200"));
+		CHECK(strstr(out.json[1].p,
+			     "\"method\":\"GET\",\"path\":\"/a?b=1\",\"status\":200"));
+	}
+	http_expire(t, 1000000, 10);
+	http_free(t);
+	reset();
+}
+
+TEST(capture_limit_inside_a_body_keeps_pairing)
+{
+	struct conn_tuple c = conn(ROLE_CLIENT);
+	struct http_tracker *t = http_new(16, 0, collect, NULL);
+
+	reset();
+	call(t, &c, DIR_EGRESS, 1, "GET /big HTTP/1.1\r\n\r\n", TRUNC_NONE);
+	/* 1000 body bytes beyond what was captured: counted, and the next response still pairs */
+	call(t, &c, DIR_INGRESS, 2, "HTTP/1.1 200 OK\r\nContent-Length: 1003\r\n\r\nabc",
+	     TRUNC_LIMIT);
+	call(t, &c, DIR_EGRESS, 3, "GET /next HTTP/1.1\r\n\r\n", TRUNC_NONE);
+	call(t, &c, DIR_INGRESS, 4, "HTTP/1.1 204 No Content\r\n\r\n", TRUNC_NONE);
+	if (CHECK_EQ_U64(out.n, 2)) {
+		CHECK(strstr(out.json[0].p, "\"path\":\"/big\",\"status\":200"));
+		CHECK(strstr(out.json[0].p, "\"resp_body_len\":1003"));
+		CHECK(strstr(out.json[1].p, "\"path\":\"/next\",\"status\":204"));
+	}
+	CHECK_EQ_U64(http_counters(t)[HTTP_C_GAPS], 1);
+	http_free(t);
+	reset();
+}
+
+TEST(pairing_resumes_once_nothing_is_owed)
+{
+	struct conn_tuple c = conn(ROLE_CLIENT);
+	struct http_tracker *t = http_new(16, 0, collect, NULL);
+
+	reset();
+	call(t, &c, DIR_EGRESS, 1, "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n", TRUNC_NONE);
+	/* the first response's headers are lost: which response answers what is unknown */
+	call(t, &c, DIR_INGRESS, 2, "HTTP/1.1 200 OK\r\nConte", TRUNC_LOST);
+	call(t, &c, DIR_INGRESS, 3, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", TRUNC_NONE);
+	/* both requests are answered now: a new request pairs again */
+	call(t, &c, DIR_EGRESS, 4, "GET /3 HTTP/1.1\r\n\r\n", TRUNC_NONE);
+	call(t, &c, DIR_INGRESS, 5, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+	     TRUNC_NONE);
+	if (CHECK_EQ_U64(out.n, 2)) {
+		CHECK(strstr(out.json[0].p, "\"method\":null,\"path\":null,\"status\":200"));
+		CHECK(strstr(out.json[1].p, "\"path\":\"/3\",\"status\":404"));
+	}
+	http_free(t);
+	reset();
+}
