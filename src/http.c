@@ -14,6 +14,7 @@
 #define MAX_HDRS  48   /* headers kept per message */
 #define MSG_BYTES 4096 /* method, path and headers kept per message */
 #define MAX_TRIES 4    /* records without a request or status line before giving up */
+#define PRE_MAX	  24   /* first bytes kept per direction until they tell whether it is HTTP/1 */
 
 enum { ST_UNKNOWN, ST_HTTP1, ST_NOT_HTTP };
 
@@ -43,6 +44,9 @@ struct hconn {
 	struct conn_tuple key; /* role zeroed */
 	uint64_t last;
 	uint8_t state, tries;
+	uint8_t npre[2]; /* ST_UNKNOWN: a direction's first bytes, too few to decide on */
+	uint8_t pre[2][PRE_MAX];
+	uint64_t pre_ts[2];
 	struct h1_parser req, resp;
 	struct msg *q_head, *q_tail; /* requests parsed, oldest first */
 	unsigned int nq;
@@ -55,6 +59,8 @@ struct hconn {
 	 */
 	uint64_t req_seen, resp_done;
 	uint8_t unsure;
+	uint64_t
+		start_ts[2]; /* [request?]: the record that carried the next message's first byte */
 	const struct data_record *d; /* the record being fed */
 	/* who this end is, from its latest record: what a record emitted later reports */
 	uint32_t pid;
@@ -209,7 +215,7 @@ static void on_request(void *ctx, struct h1_str method, struct h1_str target, in
 	if (c->unsure == 1 && c->req_seen == c->resp_done && !c->cur_resp)
 		c->unsure = 0;
 	c->req_seen++;
-	m = msg_new(c->d->ts);
+	m = msg_new(c->start_ts[1]);
 
 	if (c->cur_req)
 		free(c->cur_req->resp);
@@ -247,6 +253,7 @@ static void on_req_done(void *ctx, uint64_t body_len)
 	struct msg *m = c->cur_req;
 
 	c->cur_req = NULL;
+	c->start_ts[1] = c->d->ts; /* a next message begins in this record at the earliest */
 	if (!m)
 		return;
 	m->body_len = body_len;
@@ -283,7 +290,7 @@ static void on_response(void *ctx, int status, struct h1_str reason, int minor)
 	struct hconn *c = ctx;
 
 	free(c->cur_resp);
-	c->cur_resp = msg_new(c->d->ts);
+	c->cur_resp = msg_new(c->start_ts[0]);
 	if (c->cur_resp) {
 		c->cur_resp->status = status;
 		c->cur_resp->minor = minor;
@@ -304,6 +311,7 @@ static void on_resp_done(void *ctx, uint64_t body_len)
 	struct msg *resp = c->cur_resp, *req;
 
 	c->cur_resp = NULL;
+	c->start_ts[0] = c->d->ts;
 	if (!resp)
 		return;
 	resp->body_len = body_len;
@@ -443,16 +451,26 @@ static struct hconn *conn_get(struct http_tracker *t, const struct data_record *
 	return c;
 }
 
-/* A request line's method (A-Z, then a space), or a status line. */
-static int looks_http1(const uint8_t *p, uint32_t n, int request)
+/*
+ * Whether a direction's first bytes begin an HTTP/1 request line (a method: A-Z, then a
+ * space) or status line ("HTTP/1."): 1 yes, -1 no, 0 not enough bytes to tell.
+ */
+static int classify(const uint8_t *p, uint32_t n, int request)
 {
-	uint32_t i = 0;
+	uint32_t i;
 
-	if (!request)
-		return n >= 7 && !memcmp(p, "HTTP/1.", 7);
-	while (i < n && i < 16 && p[i] >= 'A' && p[i] <= 'Z')
-		i++;
-	return i > 0 && i < n && p[i] == ' ';
+	if (!request) {
+		if (memcmp(p, "HTTP/1.", n < 7 ? n : 7))
+			return -1;
+		return n >= 7 ? 1 : 0;
+	}
+	for (i = 0; i < n && i < 16; i++) {
+		if (p[i] == ' ')
+			return i ? 1 : -1;
+		if (p[i] < 'A' || p[i] > 'Z')
+			return -1;
+	}
+	return i < 16 ? 0 : -1;
 }
 
 /* Bytes were lost where pairing depends on them: stop pairing until it is safe again. */
@@ -483,6 +501,8 @@ static void feed(struct h1_parser *p, const struct h1_callbacks *cb, struct hcon
 {
 	if (h1_stopped(p))
 		return;
+	if (h1_idle(p))
+		c->start_ts[request] = d->ts;
 	h1_feed(p, d->data, d->captured, cb, c);
 	/* the record's tail was not captured (--max-capture) or was lost on the way */
 	if (d->captured < d->len) {
@@ -506,7 +526,24 @@ void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now
 	/* a client writes requests and reads responses; a server the other way round */
 	request = (d->conn->role == ROLE_SERVER) == (d->dir == DIR_INGRESS);
 	if (c->state == ST_UNKNOWN) {
-		if (!looks_http1(d->data, d->captured, request)) {
+		uint8_t view[PRE_MAX];
+		uint32_t n = c->npre[request],
+			 take = d->captured < PRE_MAX - n ? d->captured : PRE_MAX - n;
+		int k;
+
+		memcpy(view, c->pre[request], n);
+		memcpy(view + n, d->data, take);
+		k = classify(view, n + take, request);
+		if (k == 0 && d->captured == d->len) {
+			/* too short to tell (a read of a few bytes): keep it for the next record */
+			if (!n)
+				c->pre_ts[request] = d->ts;
+			memcpy(c->pre[request] + n, d->data, take);
+			c->npre[request] = n + take;
+			return;
+		}
+		if (k <= 0) {
+			c->npre[request] = 0;
 			if (++c->tries >= MAX_TRIES) {
 				c->state = ST_NOT_HTTP;
 				t->c[HTTP_C_NOT_HTTP]++;
@@ -529,6 +566,24 @@ void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now
 	c->has_tls = !!d->tls;
 	if (d->tls)
 		c->tls = *d->tls;
+	/* bytes kept while undecided go first, requests before responses */
+	for (int i = 1; i >= 0; i--) {
+		if (c->npre[i]) {
+			struct data_record pre = *d;
+
+			pre.ts = c->pre_ts[i];
+			pre.data = c->pre[i];
+			pre.len = pre.captured = c->npre[i];
+			pre.truncated = TRUNC_NONE;
+			c->npre[i] = 0;
+			c->d = &pre;
+			if (i)
+				feed(&c->req, &req_cb, c, &pre, 1);
+			else
+				feed(&c->resp, &resp_cb, c, &pre, 0);
+			c->d = d;
+		}
+	}
 	if (request)
 		feed(&c->req, &req_cb, c, d, 1);
 	else

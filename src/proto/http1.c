@@ -836,6 +836,11 @@ int h1_gap(struct h1_parser *p, const struct h1_callbacks *cb, void *ctx)
 	return dropped;
 }
 
+int h1_idle(const struct h1_parser *p)
+{
+	return p->state == S_START && !p->line_len;
+}
+
 int h1_skip(struct h1_parser *p, uint64_t n, const struct h1_callbacks *cb, void *ctx)
 {
 	if (!cb)

@@ -181,6 +181,9 @@ ssize_t h1_feed(struct h1_parser *p, const uint8_t *data, size_t len, const stru
  */
 int h1_gap(struct h1_parser *p, const struct h1_callbacks *cb, void *ctx);
 
+/* 1 between messages, with no byte of the next one seen yet. */
+int h1_idle(const struct h1_parser *p);
+
 /*
  * n bytes of the stream exist but were not seen (cut by a capture limit). Inside a body whose
  * extent is known they are counted as body bytes and the parser stays in sync (returns 0);

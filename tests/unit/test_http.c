@@ -233,3 +233,23 @@ TEST(pairing_resumes_once_nothing_is_owed)
 	http_free(t);
 	reset();
 }
+
+TEST(first_bytes_in_tiny_reads)
+{
+	struct conn_tuple s = conn(ROLE_SERVER);
+	struct http_tracker *t = http_new(16, 0, collect, NULL);
+	static const char *const pieces[] = {"G", "E", "T", " /tiny", " HTTP/1.1\r\n\r\n"};
+
+	reset();
+	/* a server reading one byte at a time: nothing is lost while it is not yet known */
+	for (int i = 0; i < 5; i++)
+		call(t, &s, DIR_INGRESS, 10 + i, pieces[i], TRUNC_NONE);
+	call(t, &s, DIR_EGRESS, 20, "H", TRUNC_NONE);
+	call(t, &s, DIR_EGRESS, 21, "TTP/1.1 204 No Content\r\n\r\n", TRUNC_NONE);
+	if (CHECK_EQ_U64(out.n, 1))
+		CHECK(strstr(out.json[0].p, "\"ts\":10,") &&
+		      strstr(out.json[0].p, "\"method\":\"GET\",\"path\":\"/tiny\",\"status\":204,"
+					    "\"latency_ns\":11"));
+	http_free(t);
+	reset();
+}
