@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "proto/h2.h"
 #include "proto/http1.h"
 
 #define NBUCKETS  1024
@@ -16,7 +17,11 @@
 #define MAX_TRIES 4    /* records without a request or status line before giving up */
 #define PRE_MAX	  24   /* first bytes kept per direction until they tell whether it is HTTP/1 */
 
-enum { ST_UNKNOWN, ST_HTTP1, ST_NOT_HTTP };
+enum { ST_UNKNOWN, ST_HTTP1, ST_HTTP2, ST_NOT_HTTP };
+
+#define MAX_STREAMS 64 /* HTTP/2 streams followed at once per connection */
+
+static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 struct field {
 	uint32_t no, nl, vo, vl; /* offsets and lengths in msg.buf */
@@ -29,12 +34,28 @@ struct msg {
 	uint64_t end_ts;   /* a response: the call that completed it */
 	uint64_t body_len;
 	int status, minor, done;
+	uint8_t h2;
 	uint32_t method_off, method_len, path_off, path_len;
 	unsigned int n, redacted;
 	uint8_t truncated;
 	struct field f[MAX_HDRS];
 	uint32_t used;
 	char buf[MSG_BYTES];
+};
+
+/* An HTTP/2 stream: its request and response as they arrive. */
+struct h2stream {
+	uint32_t id; /* 0: free */
+	struct msg *req, *resp;
+	uint8_t req_end, resp_end;
+};
+
+struct hconn;
+
+/* What an HTTP/2 parser's callbacks need: the connection, and which direction they parse. */
+struct h2side {
+	struct hconn *c;
+	int request;
 };
 
 struct hconn {
@@ -48,6 +69,10 @@ struct hconn {
 	uint8_t pre[2][PRE_MAX];
 	uint64_t pre_ts[2];
 	struct h1_parser req, resp;
+	struct h2_parser *h2[2]; /* [request?] */
+	struct h2side side[2];
+	struct h2stream *streams;    /* MAX_STREAMS */
+	uint8_t h2_gaps;	     /* the request direction lost bytes */
 	struct msg *q_head, *q_tail; /* requests parsed, oldest first */
 	unsigned int nq;
 	struct msg *cur_req, *cur_resp;
@@ -82,10 +107,11 @@ struct http_tracker {
 };
 
 static const char *const counter_names[HTTP_C__MAX] = {
-	[HTTP_C_RECORDS] = "records",	[HTTP_C_CONNS] = "connections",
-	[HTTP_C_NOT_HTTP] = "not_http", [HTTP_C_GAPS] = "gaps",
-	[HTTP_C_UNPAIRED] = "unpaired", [HTTP_C_DROPPED_REQ] = "dropped_requests",
-	[HTTP_C_EVICTED] = "evicted",	[HTTP_C_PARSE_ERRORS] = "parse_errors",
+	[HTTP_C_RECORDS] = "records",	      [HTTP_C_CONNS] = "connections",
+	[HTTP_C_NOT_HTTP] = "not_http",	      [HTTP_C_GAPS] = "gaps",
+	[HTTP_C_UNPAIRED] = "unpaired",	      [HTTP_C_DROPPED_REQ] = "dropped_requests",
+	[HTTP_C_EVICTED] = "evicted",	      [HTTP_C_PARSE_ERRORS] = "parse_errors",
+	[HTTP_C_H2_CONNS] = "h2_connections", [HTTP_C_H2_STREAMS_DROPPED] = "h2_streams_dropped",
 };
 
 const char *http_counter_name(enum http_counter c)
@@ -187,7 +213,10 @@ static void emit(struct hconn *c, const struct msg *req, const struct msg *resp)
 	};
 
 	r.latency_ns = resp->end_ts > r.ts ? resp->end_ts - r.ts : 0;
-	r.protocol = (req ? req->minor : resp->minor) ? "HTTP/1.1" : "HTTP/1.0";
+	if (resp->h2)
+		r.protocol = "HTTP/2";
+	else
+		r.protocol = (req ? req->minor : resp->minor) ? "HTTP/1.1" : "HTTP/1.0";
 	msg_headers(resp, rs);
 	if (req) {
 		r.method = req->buf + req->method_off;
@@ -362,6 +391,210 @@ static const struct h1_callbacks resp_cb = {
 	.on_error = on_error,
 };
 
+/* ---- HTTP/2 ---- */
+
+static struct h2stream *stream_get(struct hconn *c, uint32_t id, int create)
+{
+	struct h2stream *free_slot = NULL, *oldest = NULL;
+
+	for (int i = 0; i < MAX_STREAMS; i++) {
+		struct h2stream *st = &c->streams[i];
+
+		if (st->id == id)
+			return st;
+		if (!st->id && !free_slot)
+			free_slot = st;
+		if (st->id && (!oldest || st->id < oldest->id))
+			oldest = st;
+	}
+	if (!create)
+		return NULL;
+	if (!free_slot) {
+		/* the lowest id is the oldest stream: forget it, counted */
+		free(oldest->req);
+		free(oldest->resp);
+		memset(oldest, 0, sizeof(*oldest));
+		c->t->c[HTTP_C_H2_STREAMS_DROPPED]++;
+		free_slot = oldest;
+	}
+	free_slot->id = id;
+	return free_slot;
+}
+
+static void stream_end(struct hconn *c, struct h2stream *st)
+{
+	free(st->req);
+	free(st->resp);
+	memset(st, 0, sizeof(*st));
+}
+
+/*
+ * A response is complete: one record, with its request if that was seen. A request still
+ * sending its body waits for it, unless that direction lost bytes and its end may never show.
+ */
+static void stream_emit(struct hconn *c, struct h2stream *st)
+{
+	if (st->resp && st->resp_end &&
+	    (st->req_end || !st->req || h2_frames_lost(c->h2[1]) || c->h2_gaps)) {
+		emit(c, st->req, st->resp);
+		stream_end(c, st);
+	}
+}
+
+static void on_h2_headers(void *ctx, uint32_t id, const struct h2_header *h, size_t n,
+			  unsigned int flags)
+{
+	struct h2side *side = ctx;
+	struct hconn *c = side->c;
+	struct h2stream *st;
+	struct msg *m;
+
+	if (flags & H2_HDR_PROMISE)
+		return;
+	st = stream_get(c, id, 1);
+	m = side->request ? st->req : st->resp;
+	if (!m || !(flags & H2_HDR_TRAILERS)) {
+		int status = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (h[i].name_len == 7 && !memcmp(h[i].name, ":status", 7))
+				status = atoi(h[i].value);
+		/* an interim response (100, 103) answers nothing yet */
+		if (!side->request && status >= 100 && status < 200)
+			return;
+		free(m);
+		m = msg_new(c->d->ts);
+		if (!m)
+			return;
+		m->h2 = 1;
+		m->minor = 1;
+		m->status = status;
+		if (side->request)
+			st->req = m;
+		else
+			st->resp = m;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct h1_str name = {h[i].name, h[i].name_len},
+			      value = {h[i].value, h[i].value_len};
+
+		if (side->request && name.len == 7 && !memcmp(name.p, ":method", 7)) {
+			m->method_len = value.len;
+			if (msg_put(m, value.p, value.len, &m->method_off))
+				m->method_len = 0;
+		} else if (side->request && name.len == 5 && !memcmp(name.p, ":path", 5)) {
+			m->path_len = value.len;
+			if (msg_put(m, value.p, value.len, &m->path_off))
+				m->path_len = 0;
+		} else if (name.len && name.p[0] != ':') {
+			msg_header(c->t, m, name, value);
+		}
+	}
+	if (flags & (H2_HDR_PARTIAL | H2_HDR_TRUNCATED))
+		m->truncated = 1;
+	if (flags & H2_HDR_END_STREAM) {
+		if (side->request)
+			st->req_end = 1;
+		else
+			st->resp_end = 1, st->resp->end_ts = c->d->ts;
+		stream_emit(c, st);
+	}
+}
+
+static void on_h2_data(void *ctx, uint32_t id, const uint8_t *data, size_t len, int end)
+{
+	struct h2side *side = ctx;
+	struct hconn *c = side->c;
+	struct h2stream *st = stream_get(c, id, 0);
+	struct msg *m;
+
+	(void)data;
+	if (!st)
+		return;
+	m = side->request ? st->req : st->resp;
+	if (m)
+		m->body_len += len;
+	if (end) {
+		if (side->request)
+			st->req_end = 1;
+		else if (st->resp)
+			st->resp_end = 1, st->resp->end_ts = c->d->ts;
+		stream_emit(c, st);
+	}
+}
+
+static void on_h2_rst(void *ctx, uint32_t id, uint32_t code)
+{
+	struct h2side *side = ctx;
+	struct h2stream *st = stream_get(side->c, id, 0);
+
+	(void)code;
+	if (!st)
+		return;
+	/* a reset stream: what was answered is reported, the rest forgotten */
+	if (st->resp) {
+		st->resp->end_ts = side->c->d->ts;
+		st->resp_end = st->req_end = 1;
+		stream_emit(side->c, st);
+	} else {
+		stream_end(side->c, st);
+	}
+}
+
+static void on_h2_settings(void *ctx, const struct h2_setting *set, size_t n, int ack)
+{
+	struct h2side *side = ctx;
+
+	/* a direction's frame size limit is the one its receiver announced */
+	if (!ack && side->c->h2[!side->request])
+		h2_peer_settings(side->c->h2[!side->request], set, n);
+}
+
+static void on_h2_error(void *ctx, enum h2_error cause)
+{
+	struct h2side *side = ctx;
+
+	(void)cause;
+	side->c->t->c[HTTP_C_PARSE_ERRORS]++;
+}
+
+static const struct h2_callbacks h2_cb = {
+	.on_headers = on_h2_headers,
+	.on_data = on_h2_data,
+	.on_rst_stream = on_h2_rst,
+	.on_settings = on_h2_settings,
+	.on_error = on_h2_error,
+};
+
+static int h2_start(struct hconn *c)
+{
+	c->streams = calloc(MAX_STREAMS, sizeof(*c->streams));
+	for (int i = 0; i < 2; i++) {
+		c->h2[i] = calloc(1, sizeof(*c->h2[i]));
+		c->side[i].c = c;
+		c->side[i].request = i;
+		if (!c->h2[i] || h2_init(c->h2[i], i ? H2_CLIENT : H2_SERVER, NULL))
+			return -ENOMEM;
+	}
+	return c->streams ? 0 : -ENOMEM;
+}
+
+static void h2_stop(struct hconn *c, int report)
+{
+	/* responses complete whose request never finished: report them as they are */
+	for (int i = 0; report && c->streams && i < MAX_STREAMS; i++)
+		if (c->streams[i].resp && c->streams[i].resp_end)
+			emit(c, c->streams[i].req, c->streams[i].resp);
+	for (int i = 0; i < 2; i++) {
+		if (c->h2[i])
+			h2_free(c->h2[i]);
+		free(c->h2[i]);
+	}
+	for (int i = 0; c->streams && i < MAX_STREAMS; i++)
+		stream_end(c, &c->streams[i]);
+	free(c->streams);
+}
+
 /* ---- connections ---- */
 
 static uint32_t key_hash(uint32_t netns, const struct conn_tuple *k)
@@ -410,6 +643,7 @@ static void conn_free(struct http_tracker *t, struct hconn *c, int report)
 	}
 	free(c->cur_req);
 	free(c->cur_resp);
+	h2_stop(c, report);
 	h1_free(&c->req);
 	h1_free(&c->resp);
 	free(c);
@@ -453,12 +687,16 @@ static struct hconn *conn_get(struct http_tracker *t, const struct data_record *
 
 /*
  * Whether a direction's first bytes begin an HTTP/1 request line (a method: A-Z, then a
- * space) or status line ("HTTP/1."): 1 yes, -1 no, 0 not enough bytes to tell.
+ * space) or status line ("HTTP/1."): 1 yes; the HTTP/2 client preface: 2; -1 no; 0 not
+ * enough bytes to tell.
  */
 static int classify(const uint8_t *p, uint32_t n, int request)
 {
 	uint32_t i;
 
+	/* the HTTP/2 client preface ("PRI * HTTP/2.0...") would pass for a request line */
+	if (request && n && !memcmp(p, h2_preface, n < 24 ? n : 24))
+		return n >= 24 ? 2 : 0;
 	if (!request) {
 		if (memcmp(p, "HTTP/1.", n < 7 ? n : 7))
 			return -1;
@@ -512,6 +750,23 @@ static void feed(struct h1_parser *p, const struct h1_callbacks *cb, struct hcon
 	}
 }
 
+static void feed_any(struct hconn *c, const struct data_record *d, int request)
+{
+	if (c->state == ST_HTTP2) {
+		h2_feed(c->h2[request], d->data, d->captured, &h2_cb, &c->side[request]);
+		if (d->captured < d->len) {
+			/* stream ids say what belongs where: only this direction's framing is lost
+			 */
+			c->t->c[HTTP_C_GAPS]++;
+			h2_gap(c->h2[request]);
+		}
+	} else if (request) {
+		feed(&c->req, &req_cb, c, d, 1);
+	} else {
+		feed(&c->resp, &resp_cb, c, d, 0);
+	}
+}
+
 void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now)
 {
 	struct hconn *c;
@@ -534,6 +789,9 @@ void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now
 		memcpy(view, c->pre[request], n);
 		memcpy(view + n, d->data, take);
 		k = classify(view, n + take, request);
+		/* joined after the preface: the handshake's ALPN still says HTTP/2 */
+		if (k <= 0 && d->tls && d->tls->has_alpn && !strcmp(d->tls->alpn, "h2"))
+			k = 2;
 		if (k == 0 && d->captured == d->len) {
 			/* too short to tell (a read of a few bytes): keep it for the next record */
 			if (!n)
@@ -542,7 +800,7 @@ void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now
 			c->npre[request] = n + take;
 			return;
 		}
-		if (k <= 0) {
+		if (k < 0 || (k == 0 && d->captured < d->len)) {
 			c->npre[request] = 0;
 			if (++c->tries >= MAX_TRIES) {
 				c->state = ST_NOT_HTTP;
@@ -550,12 +808,22 @@ void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now
 			}
 			return;
 		}
-		if (h1_init(&c->req, H1_REQUEST, NULL) || h1_init(&c->resp, H1_RESPONSE, NULL)) {
+		if (k == 2) {
+			if (h2_start(c)) {
+				c->state = ST_NOT_HTTP;
+				return;
+			}
+			c->state = ST_HTTP2;
+			t->c[HTTP_C_H2_CONNS]++;
+		} else if (h1_init(&c->req, H1_REQUEST, NULL) ||
+			   h1_init(&c->resp, H1_RESPONSE, NULL)) {
 			c->state = ST_NOT_HTTP;
 			return;
 		}
-		c->state = ST_HTTP1;
-		t->c[HTTP_C_CONNS]++;
+		if (k == 1) {
+			c->state = ST_HTTP1;
+			t->c[HTTP_C_CONNS]++;
+		}
 	}
 	c->d = d;
 	c->pid = d->pid;
@@ -577,17 +845,11 @@ void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now
 			pre.truncated = TRUNC_NONE;
 			c->npre[i] = 0;
 			c->d = &pre;
-			if (i)
-				feed(&c->req, &req_cb, c, &pre, 1);
-			else
-				feed(&c->resp, &resp_cb, c, &pre, 0);
+			feed_any(c, &pre, i);
 			c->d = d;
 		}
 	}
-	if (request)
-		feed(&c->req, &req_cb, c, d, 1);
-	else
-		feed(&c->resp, &resp_cb, c, d, 0);
+	feed_any(c, d, request);
 	c->d = NULL;
 }
 

@@ -27,6 +27,8 @@ enum http_counter {
 	HTTP_C_DROPPED_REQ, /* requests dropped: too many pipelined, or the connection went */
 	HTTP_C_EVICTED,	    /* connections forgotten to stay within max_conns */
 	HTTP_C_PARSE_ERRORS,
+	HTTP_C_H2_CONNS,	   /* connections taken for HTTP/2 */
+	HTTP_C_H2_STREAMS_DROPPED, /* streams forgotten: more than 64 open at once */
 	HTTP_C__MAX,
 };
 
