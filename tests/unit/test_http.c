@@ -253,3 +253,78 @@ TEST(first_bytes_in_tiny_reads)
 	http_free(t);
 	reset();
 }
+
+/* HTTP/2 frame: 3-byte length, type, flags, stream id, payload. */
+static size_t frame(uint8_t *out, uint8_t type, uint8_t flags, uint32_t sid, const char *payload,
+		    size_t n)
+{
+	out[0] = n >> 16, out[1] = n >> 8, out[2] = n;
+	out[3] = type, out[4] = flags;
+	out[5] = sid >> 24, out[6] = sid >> 16, out[7] = sid >> 8, out[8] = sid;
+	memcpy(out + 9, payload, n);
+	return 9 + n;
+}
+
+static void call_bytes(struct http_tracker *t, const struct conn_tuple *c, enum data_dir dir,
+		       uint64_t ts, const uint8_t *p, size_t n)
+{
+	struct data_record d = {.ts = ts,
+				.pid = 7,
+				.tid = 7,
+				.comm = "curl",
+				.netns = 1,
+				.fd = 3,
+				.conn = c,
+				.dir = dir,
+				.len = n,
+				.captured = n};
+
+	d.data = (const uint8_t *)guard_copy(p, n);
+	http_data(t, &d, ts);
+}
+
+TEST(http2_streams_paired_by_id)
+{
+	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+	struct conn_tuple c = conn(ROLE_CLIENT);
+	struct http_tracker *t = http_new(16, 0, collect, NULL);
+	uint8_t b[512];
+	size_t n;
+
+	reset();
+	/* static-table HPACK: 0x82 :method GET, 0x83 :method POST, 0x84 :path /, 0x86 http */
+	memcpy(b, preface, 24);
+	n = 24 + frame(b + 24, 4, 0, 0, "", 0);
+	n += frame(b + n, 1, 5, 1,
+		   "\x82\x84\x86\x41\x01"
+		   "a",
+		   6); /* GET /, END_STREAM */
+	n += frame(b + n, 1, 4, 3,
+		   "\x83\x84\x86\x41\x01"
+		   "a",
+		   6); /* POST / */
+	call_bytes(t, &c, DIR_EGRESS, 100, b, n);
+	n = frame(b, 0, 1, 3, "body!", 5); /* its body, END_STREAM */
+	call_bytes(t, &c, DIR_EGRESS, 110, b, n);
+	/* the answers, stream 3 first: 0x8d :status 404, 0x88 :status 200 */
+	n = frame(b, 4, 0, 0, "", 0);
+	n += frame(b + n, 1, 5, 3, "\x8d", 1);
+	n += frame(b + n, 1, 4, 1, "\x88", 1);
+	call_bytes(t, &c, DIR_INGRESS, 200, b, n);
+	n = frame(b, 0, 1, 1, "hello", 5);
+	call_bytes(t, &c, DIR_INGRESS, 250, b, n);
+	if (CHECK_EQ_U64(out.n, 2)) {
+		CHECK(strstr(out.json[0].p,
+			     "\"protocol\":\"HTTP/2\",\"method\":\"POST\",\"path\":\"/\","
+			     "\"status\":404,\"latency_ns\":100"));
+		CHECK(strstr(out.json[0].p, "\"req_body_len\":5,\"resp_body_len\":0"));
+		CHECK(strstr(out.json[1].p, "\"method\":\"GET\",\"path\":\"/\",\"status\":200,"
+					    "\"latency_ns\":150"));
+		/* pseudo-headers are the request line, not headers */
+		CHECK(strstr(out.json[1].p, "\"req_headers\":{}"));
+		CHECK(strstr(out.json[1].p, "\"req_body_len\":0,\"resp_body_len\":5"));
+	}
+	CHECK_EQ_U64(http_counters(t)[HTTP_C_H2_CONNS], 1);
+	http_free(t);
+	reset();
+}
