@@ -248,8 +248,11 @@ void json_format_http(struct buf *b, const struct http_record *h)
 	buf_put_uint(b, h->pid);
 	buf_puts(b, ",\"comm\":");
 	buf_put_json_str(b, h->comm, strnlen(h->comm, TASK_COMM_LEN));
-	buf_printf(b, ",\"netns\":%u,\"cgroup_id\":%llu,\"conn\":", h->netns,
-		   (unsigned long long)h->cgroup_id);
+	buf_puts(b, ",\"netns\":");
+	buf_put_uint(b, h->netns);
+	buf_puts(b, ",\"cgroup_id\":");
+	buf_put_uint(b, h->cgroup_id);
+	buf_puts(b, ",\"conn\":");
 	put_conn(b, h->conn);
 	buf_puts(b, ",\"protocol\":");
 	put_str(b, h->protocol);
@@ -263,12 +266,16 @@ void json_format_http(struct buf *b, const struct http_record *h)
 		buf_put_json_str(b, h->path, h->path_len);
 	else
 		buf_puts(b, "null");
-	buf_printf(b, ",\"status\":%d,\"latency_ns\":%llu", h->status,
-		   (unsigned long long)h->latency_ns);
+	buf_puts(b, ",\"status\":");
+	buf_put_uint(b, h->status > 0 ? h->status : 0);
+	buf_puts(b, ",\"latency_ns\":");
+	buf_put_uint(b, h->latency_ns);
 	put_headers(b, "req_headers", h->req_headers, h->n_req_headers);
 	put_headers(b, "resp_headers", h->resp_headers, h->n_resp_headers);
-	buf_printf(b, ",\"req_body_len\":%llu,\"resp_body_len\":%llu",
-		   (unsigned long long)h->req_body_len, (unsigned long long)h->resp_body_len);
+	buf_puts(b, ",\"req_body_len\":");
+	buf_put_uint(b, h->req_body_len);
+	buf_puts(b, ",\"resp_body_len\":");
+	buf_put_uint(b, h->resp_body_len);
 	if (h->headers_truncated)
 		buf_puts(b, ",\"headers_truncated\":true");
 	if (h->redacted)
@@ -279,22 +286,36 @@ void json_format_http(struct buf *b, const struct http_record *h)
 
 void json_format_data(struct buf *b, const struct data_record *d)
 {
-	buf_printf(b, "{\"type\":\"data\",\"ts\":%llu,\"pid\":%u,\"tid\":%u,\"comm\":",
-		   (unsigned long long)d->ts, d->pid, d->tid);
+	/* the busiest formatter: numbers without printf */
+	buf_puts(b, "{\"type\":\"data\",\"ts\":");
+	buf_put_uint(b, d->ts);
+	buf_puts(b, ",\"pid\":");
+	buf_put_uint(b, d->pid);
+	buf_puts(b, ",\"tid\":");
+	buf_put_uint(b, d->tid);
+	buf_puts(b, ",\"comm\":");
 	buf_put_json_str(b, d->comm, strnlen(d->comm, TASK_COMM_LEN));
-	buf_printf(b, ",\"netns\":%u,\"cgroup_id\":%llu,\"conn\":", d->netns,
-		   (unsigned long long)d->cgroup_id);
+	buf_puts(b, ",\"netns\":");
+	buf_put_uint(b, d->netns);
+	buf_puts(b, ",\"cgroup_id\":");
+	buf_put_uint(b, d->cgroup_id);
+	buf_puts(b, ",\"conn\":");
 	put_conn(b, d->conn);
-	if (d->fd >= 0)
-		buf_printf(b, ",\"fd\":%d", d->fd);
-	else
+	if (d->fd >= 0) {
+		buf_puts(b, ",\"fd\":");
+		buf_put_uint(b, d->fd);
+	} else {
 		buf_puts(b, ",\"fd\":null");
+	}
 	buf_puts(b, ",\"attribution\":");
 	put_str(b, attribution_name(d->attribution));
 	buf_puts(b, ",\"lib\":");
 	put_str(b, tls_lib_name(d->lib));
-	buf_printf(b, ",\"dir\":\"%s\",\"len\":%u,\"captured\":%u",
-		   d->dir == DIR_EGRESS ? "egress" : "ingress", d->len, d->captured);
+	buf_puts(b, d->dir == DIR_EGRESS ? ",\"dir\":\"egress\",\"len\":"
+					 : ",\"dir\":\"ingress\",\"len\":");
+	buf_put_uint(b, d->len);
+	buf_puts(b, ",\"captured\":");
+	buf_put_uint(b, d->captured);
 	if (d->truncated)
 		buf_printf(b, ",\"truncated\":\"%s\"",
 			   d->truncated == TRUNC_LIMIT ? "max_capture" : "lost");
