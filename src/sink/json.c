@@ -225,6 +225,36 @@ void json_format_handshake(struct buf *b, const struct handshake_record *h)
 	buf_puts(b, "}\n");
 }
 
+/* `,"key":v` */
+static void put_key_uint(struct buf *b, const char *key, uint64_t v)
+{
+	buf_puts(b, ",\"");
+	buf_puts(b, key);
+	buf_puts(b, "\":");
+	buf_put_uint(b, v);
+}
+
+/* A string that may be absent (null); its length is given. */
+static void put_strn_or_null(struct buf *b, const char *s, size_t n)
+{
+	if (s)
+		buf_put_json_str(b, s, n);
+	else
+		buf_puts(b, "null");
+}
+
+/* The end of the connection a record is from: comm, netns, cgroup_id and conn. */
+static void put_who(struct buf *b, const char *comm, uint32_t netns, uint64_t cgroup_id,
+		    const struct conn_tuple *conn)
+{
+	buf_puts(b, ",\"comm\":");
+	buf_put_json_str(b, comm, strnlen(comm, TASK_COMM_LEN));
+	put_key_uint(b, "netns", netns);
+	put_key_uint(b, "cgroup_id", cgroup_id);
+	buf_puts(b, ",\"conn\":");
+	put_conn(b, conn);
+}
+
 static void put_headers(struct buf *b, const char *key, const struct http_header *h, unsigned int n)
 {
 	buf_puts(b, ",\"");
@@ -244,38 +274,20 @@ void json_format_http(struct buf *b, const struct http_record *h)
 {
 	buf_puts(b, "{\"type\":\"http\",\"ts\":");
 	buf_put_uint(b, h->ts);
-	buf_puts(b, ",\"pid\":");
-	buf_put_uint(b, h->pid);
-	buf_puts(b, ",\"comm\":");
-	buf_put_json_str(b, h->comm, strnlen(h->comm, TASK_COMM_LEN));
-	buf_puts(b, ",\"netns\":");
-	buf_put_uint(b, h->netns);
-	buf_puts(b, ",\"cgroup_id\":");
-	buf_put_uint(b, h->cgroup_id);
-	buf_puts(b, ",\"conn\":");
-	put_conn(b, h->conn);
+	put_key_uint(b, "pid", h->pid);
+	put_who(b, h->comm, h->netns, h->cgroup_id, h->conn);
 	buf_puts(b, ",\"protocol\":");
 	put_str(b, h->protocol);
 	buf_puts(b, ",\"method\":");
-	if (h->method)
-		buf_put_json_str(b, h->method, h->method_len);
-	else
-		buf_puts(b, "null");
+	put_strn_or_null(b, h->method, h->method_len);
 	buf_puts(b, ",\"path\":");
-	if (h->path)
-		buf_put_json_str(b, h->path, h->path_len);
-	else
-		buf_puts(b, "null");
-	buf_puts(b, ",\"status\":");
-	buf_put_uint(b, h->status > 0 ? h->status : 0);
-	buf_puts(b, ",\"latency_ns\":");
-	buf_put_uint(b, h->latency_ns);
+	put_strn_or_null(b, h->path, h->path_len);
+	put_key_uint(b, "status", h->status > 0 ? h->status : 0);
+	put_key_uint(b, "latency_ns", h->latency_ns);
 	put_headers(b, "req_headers", h->req_headers, h->n_req_headers);
 	put_headers(b, "resp_headers", h->resp_headers, h->n_resp_headers);
-	buf_puts(b, ",\"req_body_len\":");
-	buf_put_uint(b, h->req_body_len);
-	buf_puts(b, ",\"resp_body_len\":");
-	buf_put_uint(b, h->resp_body_len);
+	put_key_uint(b, "req_body_len", h->req_body_len);
+	put_key_uint(b, "resp_body_len", h->resp_body_len);
 	if (h->headers_truncated)
 		buf_puts(b, ",\"headers_truncated\":true");
 	if (h->redacted)
@@ -289,21 +301,11 @@ void json_format_data(struct buf *b, const struct data_record *d)
 	/* the busiest formatter: numbers without printf */
 	buf_puts(b, "{\"type\":\"data\",\"ts\":");
 	buf_put_uint(b, d->ts);
-	buf_puts(b, ",\"pid\":");
-	buf_put_uint(b, d->pid);
-	buf_puts(b, ",\"tid\":");
-	buf_put_uint(b, d->tid);
-	buf_puts(b, ",\"comm\":");
-	buf_put_json_str(b, d->comm, strnlen(d->comm, TASK_COMM_LEN));
-	buf_puts(b, ",\"netns\":");
-	buf_put_uint(b, d->netns);
-	buf_puts(b, ",\"cgroup_id\":");
-	buf_put_uint(b, d->cgroup_id);
-	buf_puts(b, ",\"conn\":");
-	put_conn(b, d->conn);
+	put_key_uint(b, "pid", d->pid);
+	put_key_uint(b, "tid", d->tid);
+	put_who(b, d->comm, d->netns, d->cgroup_id, d->conn);
 	if (d->fd >= 0) {
-		buf_puts(b, ",\"fd\":");
-		buf_put_uint(b, d->fd);
+		put_key_uint(b, "fd", d->fd);
 	} else {
 		buf_puts(b, ",\"fd\":null");
 	}
@@ -314,8 +316,7 @@ void json_format_data(struct buf *b, const struct data_record *d)
 	buf_puts(b, d->dir == DIR_EGRESS ? ",\"dir\":\"egress\",\"len\":"
 					 : ",\"dir\":\"ingress\",\"len\":");
 	buf_put_uint(b, d->len);
-	buf_puts(b, ",\"captured\":");
-	buf_put_uint(b, d->captured);
+	put_key_uint(b, "captured", d->captured);
 	if (d->truncated)
 		buf_printf(b, ",\"truncated\":\"%s\"",
 			   d->truncated == TRUNC_LIMIT ? "max_capture" : "lost");
