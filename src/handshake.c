@@ -56,7 +56,8 @@ struct hsjoin {
 	hs_emit_fn emit;
 	void *ctx;
 	struct hsjoin_stats st;
-	struct buf scratch[3];
+	struct buf scratch[3]; /* fingerprint() strings */
+	uint64_t fp_gen;       /* fingerprint() calls: tells whether scratch is still ours */
 };
 
 /* IPv4-mapped IPv6 (a dual-stack socket's IPv4 peer) compares as IPv4. */
@@ -104,7 +105,35 @@ static void lru_push(struct hsjoin *j, struct hs_conn *c)
 	j->lru.next = c;
 }
 
-static void emit_record(struct hsjoin *j, const struct hs_conn *c, const struct pending *p)
+/*
+ * The fingerprints of a pair of hellos, computed once: the JA3, JA3S and JA4_r strings
+ * (NUL-terminated) in j->scratch[0..2] and the JA4 in ja4out; empty for a missing hello.
+ */
+static void fingerprint(struct hsjoin *j, const struct tls_client_hello *ch,
+			const struct tls_server_hello *sh, char *ja4out)
+{
+	j->fp_gen++;
+	for (int i = 0; i < 3; i++)
+		buf_reset(&j->scratch[i]);
+	ja4out[0] = 0;
+	if (ch) {
+		ja3_string(&j->scratch[0], ch);
+		ja4(ch, 't', ja4out, &j->scratch[2]);
+	}
+	if (sh)
+		ja3s_string(&j->scratch[1], sh);
+	for (int i = 0; i < 3; i++)
+		buf_putc(&j->scratch[i], 0);
+}
+
+static const char *scratch_str(const struct buf *b)
+{
+	return b->oom ? "" : b->p;
+}
+
+/* fresh: j->scratch still holds this record's fingerprint() strings. */
+static void emit_record(struct hsjoin *j, const struct hs_conn *c, const struct pending *p,
+			int fresh)
 {
 	struct handshake_record r = {
 		.ts = p->ts,
@@ -121,28 +150,21 @@ static void emit_record(struct hsjoin *j, const struct hs_conn *c, const struct 
 	};
 	char ja4buf[JA4_LEN + 1];
 
-	for (int i = 0; i < 3; i++)
-		buf_reset(&j->scratch[i]);
+	if (!fresh)
+		fingerprint(j, p->ch, p->sh, ja4buf);
 	if (r.ch) {
-		ja3_string(&j->scratch[0], r.ch);
-		buf_putc(&j->scratch[0], 0);
-		ja4(r.ch, 't', ja4buf, &j->scratch[2]);
-		buf_putc(&j->scratch[2], 0);
-		r.ja3_full = j->scratch[0].oom ? "" : j->scratch[0].p;
-		r.ja4_r = j->scratch[2].oom ? "" : j->scratch[2].p;
+		r.ja3_full = scratch_str(&j->scratch[0]);
+		r.ja4_r = scratch_str(&j->scratch[2]);
 	}
-	if (r.sh) {
-		ja3s_string(&j->scratch[1], r.sh);
-		buf_putc(&j->scratch[1], 0);
-		r.ja3s_full = j->scratch[1].oom ? "" : j->scratch[1].p;
-	}
+	if (r.sh)
+		r.ja3s_full = scratch_str(&j->scratch[1]);
 	j->st.handshakes++;
 	j->emit(j->ctx, &r);
 }
 
 static void emit_pending(struct hsjoin *j, struct hs_conn *c)
 {
-	emit_record(j, c, c->pending);
+	emit_record(j, c, c->pending, 0);
 	free(c->pending); /* the first member of its struct waiting */
 	c->pending = NULL;
 	j->npending--;
@@ -188,19 +210,17 @@ void hsjoin_free(struct hsjoin *j)
 	free(j);
 }
 
-static void fill_facts(struct tls_facts *f, const struct tls_client_hello *ch,
-		       const struct tls_server_hello *sh)
+/* The negotiated facts, from the hellos and the fingerprint() strings just computed. */
+static void fill_facts(struct hsjoin *j, struct tls_facts *f, const struct tls_client_hello *ch,
+		       const struct tls_server_hello *sh, const char *ja4s)
 {
-	struct buf b = {0};
-
 	memset(f, 0, sizeof(*f));
 	if (ch) {
 		f->has_sni = ch->has_sni;
 		memcpy(f->sni, ch->sni, sizeof(f->sni));
-		ja3_string(&b, ch);
-		if (!b.oom)
-			ja_md5_hex(b.p, b.len, f->ja3);
-		ja4(ch, 't', f->ja4, NULL);
+		if (!j->scratch[0].oom)
+			ja_md5_hex(j->scratch[0].p, j->scratch[0].len - 1, f->ja3);
+		memcpy(f->ja4, ja4s, JA4_LEN + 1);
 	}
 	if (sh) {
 		f->have_server = 1;
@@ -212,12 +232,9 @@ static void fill_facts(struct tls_facts *f, const struct tls_client_hello *ch,
 			f->alpn_source = ALPN_WIRE;
 			memcpy(f->alpn, sh->alpn.name, sizeof(f->alpn));
 		}
-		buf_reset(&b);
-		ja3s_string(&b, sh);
-		if (!b.oom)
-			ja_md5_hex(b.p, b.len, f->ja3s);
+		if (!j->scratch[1].oom)
+			ja_md5_hex(j->scratch[1].p, j->scratch[1].len - 1, f->ja3s);
 	}
-	buf_free(&b);
 }
 
 unsigned int alpn_offered_mask(const struct tls_client_hello *ch)
@@ -329,6 +346,8 @@ void hsjoin_result(struct hsjoin *j, const struct hsf_result *r, uint64_t wall_o
 	const struct tls_client_hello *ch = r->ch_status == HELLO_DONE ? r->ch : NULL;
 	const struct tls_server_hello *sh = r->sh_status == HELLO_DONE ? r->sh : NULL;
 	struct pending rec = {.ch = ch, .sh = sh}, *p = &rec;
+	char ja4buf[JA4_LEN + 1];
+	uint64_t gen;
 	const struct seg_meta *m;
 	struct hs_conn *c;
 	int client;
@@ -352,7 +371,9 @@ void hsjoin_result(struct hsjoin *j, const struct hsf_result *r, uint64_t wall_o
 	c->c_netns = r->cmeta ? r->cmeta->sk_netns : 0;
 	c->s_netns = r->smeta ? r->smeta->sk_netns : 0;
 	c->offered = alpn_offered_mask(ch);
-	fill_facts(&c->facts, ch, sh);
+	fingerprint(j, ch, sh, ja4buf);
+	gen = j->fp_gen;
+	fill_facts(j, &c->facts, ch, sh, ja4buf);
 	c->hash = conn_hash(c->caddr, c->cport, c->saddr, c->sport);
 
 	p->ts = r->ts + wall_offset;
@@ -407,7 +428,8 @@ void hsjoin_result(struct hsjoin *j, const struct hsf_result *r, uint64_t wall_o
 			return;
 		}
 	}
-	emit_record(j, c, &rec);
+	/* records emitted meanwhile (a replaced or evicted connection) reused the scratch */
+	emit_record(j, c, &rec, gen == j->fp_gen);
 }
 
 static int same(uint8_t fam, const uint8_t *a, uint16_t ap, uint8_t cfam, const uint8_t *b,
