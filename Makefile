@@ -139,7 +139,7 @@ bench-smoke: $(OUT)/tlsscope bench-bins ## run every benchmark briefly (root, < 
 
 bench-bins: $(BENCH_BINS)
 
-$(OUT)/bench/%: bench/%.c
+$(OUT)/bench/%: bench/%.c bench/tlsbench.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BENCH_CFLAGS) -pthread $< -lssl -lcrypto -o $@

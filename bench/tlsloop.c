@@ -61,6 +61,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#define BENCH_PROG "tlsloop"
+#include "tlsbench.h"
+
 #define MAX_SIZE  16384
 #define MAX_PAIRS 16
 
@@ -91,40 +94,6 @@ static void die(const char *what)
 	fprintf(stderr, "tlsloop: %s%s%s\n", what, errno ? ": " : "", errno ? strerror(errno) : "");
 	ERR_print_errors_fp(stderr);
 	exit(1);
-}
-
-static uint64_t clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static uint64_t now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-/* A throwaway self-signed P-256 certificate, made in memory. */
-static void make_cert(EVP_PKEY **pkey, X509 **cert)
-{
-	X509_NAME *name;
-
-	*pkey = EVP_EC_gen("P-256");
-	*cert = X509_new();
-	if (!*pkey || !*cert)
-		die("key/cert");
-	ASN1_INTEGER_set(X509_get_serialNumber(*cert), 1);
-	X509_gmtime_adj(X509_getm_notBefore(*cert), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(*cert), 86400);
-	X509_set_pubkey(*cert, *pkey);
-	name = X509_get_subject_name(*cert);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"tlsloop", -1,
-				   -1, 0);
-	X509_set_issuer_name(*cert, name);
-	if (!X509_sign(*cert, *pkey, EVP_sha256()))
-		die("X509_sign");
 }
 
 static void nodelay(int fd)
