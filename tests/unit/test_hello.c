@@ -1,17 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
+#include "bytes.h"
 #include "check.h"
 #include "wire/hello.h"
 
-/*
- * Hellos are assembled here field by field, then cut into records of a chosen size, so each
- * test states the bytes it feeds rather than patching a blob.
- */
-struct bytes {
-	uint8_t p[24576];
-	size_t n;
-};
+/* Hellos are assembled here field by field (bytes.h), then cut into records of a chosen size. */
 
 struct u16s {
 	const uint16_t *v;
@@ -23,48 +17,6 @@ struct u16s {
 		(const uint16_t[]){__VA_ARGS__},                                                   \
 			sizeof((const uint16_t[]){__VA_ARGS__}) / sizeof(uint16_t)                 \
 	}
-
-static void put(struct bytes *b, const void *p, size_t n)
-{
-	if (b->n + n > sizeof(b->p))
-		abort();
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-}
-
-static void put8(struct bytes *b, unsigned int v)
-{
-	uint8_t c = (uint8_t)v;
-
-	put(b, &c, 1);
-}
-
-static void put16(struct bytes *b, unsigned int v)
-{
-	put8(b, v >> 8);
-	put8(b, v);
-}
-
-static void fill(struct bytes *b, uint8_t c, size_t n)
-{
-	while (n--)
-		put8(b, c);
-}
-
-/* Reserves a w-byte length field; len_end() sets it to the length of what followed. */
-static size_t len_begin(struct bytes *b, int w)
-{
-	fill(b, 0, w);
-	return b->n;
-}
-
-static void len_end(struct bytes *b, size_t at, int w)
-{
-	size_t v = b->n - at;
-
-	for (int i = 0; i < w; i++)
-		b->p[at - w + i] = (uint8_t)(v >> (8 * (w - 1 - i)));
-}
 
 struct ch_spec {
 	uint16_t version;

@@ -1,59 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
+#include "bytes.h"
 #include "check.h"
 #include "util/buf.h"
 #include "wire/ja.h"
 
-/* A hello assembled from lists, in one handshake record. */
-struct bytes {
-	uint8_t p[8192];
-	size_t n;
-};
-
-static void put(struct bytes *b, const void *p, size_t n)
-{
-	if (b->n + n > sizeof(b->p))
-		abort();
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-}
-
-static void put8(struct bytes *b, unsigned int v)
-{
-	uint8_t c = (uint8_t)v;
-
-	put(b, &c, 1);
-}
-
-static void put16(struct bytes *b, unsigned int v)
-{
-	put8(b, v >> 8);
-	put8(b, v);
-}
-
-static void put16s(struct bytes *b, const uint16_t *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		put16(b, v[i]);
-}
-
-/* Reserves a w-byte length field; len_end() sets it to the length of what followed. */
-static size_t len_begin(struct bytes *b, int w)
-{
-	for (int i = 0; i < w; i++)
-		put8(b, 0);
-	return b->n;
-}
-
-static void len_end(struct bytes *b, size_t at, int w)
-{
-	size_t v = b->n - at;
-
-	for (int i = 0; i < w; i++)
-		b->p[at - w + i] = (uint8_t)(v >> (8 * (w - 1 - i)));
-}
-
+/* Hellos are assembled from lists (bytes.h), in one handshake record. */
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
