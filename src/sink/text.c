@@ -8,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "http.h"
 #include "sink/sink.h"
+#include "wire/hsflow.h"
 #include "util/addr.h"
 
 #define C_DIM	"\033[2m"
@@ -238,10 +240,29 @@ void text_format_stats(struct buf *b, const struct stats_record *st)
 		   (unsigned long long)st->counters[CNT_INTEGRITY],
 		   (unsigned long long)st->counters[CNT_UNATTRIBUTED],
 		   (unsigned long long)st->probes_attached, st->nlibs);
-	if (st->wire)
+	if (st->wire) {
+		static const enum hsf_counter gave_up[] = {HSF_GIVEUP_BYTES, HSF_GIVEUP_TIME,
+							   HSF_EVICTED, HSF_NO_MEMORY};
+
 		buf_printf(b, ", %llu handshakes on %u interface%s",
 			   (unsigned long long)st->handshakes, st->ifaces,
 			   st->ifaces == 1 ? "" : "s");
+		for (size_t i = 0; i < sizeof(gave_up) / sizeof(gave_up[0]); i++)
+			if (st->wire[gave_up[i]])
+				buf_printf(b, " (%s %llu)", hsf_counter_name(gave_up[i]),
+					   (unsigned long long)st->wire[gave_up[i]]);
+	}
+	if (st->http) {
+		static const enum http_counter dropped[] = {HTTP_C_GAPS, HTTP_C_UNPAIRED,
+							    HTTP_C_DROPPED_REQ, HTTP_C_EVICTED,
+							    HTTP_C_H2_STREAMS_DROPPED};
+
+		buf_printf(b, ", %llu http records", (unsigned long long)st->http[HTTP_C_RECORDS]);
+		for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
+			if (st->http[dropped[i]])
+				buf_printf(b, " (%s %llu)", http_counter_name(dropped[i]),
+					   (unsigned long long)st->http[dropped[i]]);
+	}
 	if (lost) {
 		buf_puts(b, " [lost:");
 		for (int c = 0; c < CNT__MAX; c++)
