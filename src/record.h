@@ -36,6 +36,13 @@ struct tls_facts {
 	char ja4[40];
 };
 
+/* What the http tracker made of a connection end's plaintext. */
+enum app_proto {
+	APP_UNKNOWN, /* not (yet) recognised, or not parsed */
+	APP_HTTP1,
+	APP_HTTP2,
+};
+
 enum truncation {
 	TRUNC_NONE,
 	TRUNC_LIMIT, /* --max-capture */
@@ -57,6 +64,7 @@ struct data_record {
 	uint32_t len, captured;
 	enum truncation truncated;
 	unsigned int redacted; /* secret header values masked in data */
+	enum app_proto app;
 	const uint8_t *data;
 	const struct tls_facts *tls; /* the connection's handshake, NULL when not seen */
 };

@@ -12,9 +12,15 @@
 #include "util/buf.h"
 
 struct sink_opts {
-	FILE *out; /* records */
+	FILE *out; /* records (text and json) */
 	FILE *err; /* human-facing status lines (the text view's stats) */
 	int color;
+	int show_data;	  /* text: also the data records of HTTP streams (--data) */
+	const char *path; /* a sink's own file (pcapng) */
+	const char *addr; /* a sink's own listening address (metrics: ADDR:PORT) */
+	/* Fills st with the agent's counters as they are now (for scrapes); NULL offline. */
+	void (*snapshot)(void *ctx, struct stats_record *st);
+	void *ctx;
 };
 
 struct sink_ops {
@@ -25,6 +31,9 @@ struct sink_ops {
 	int (*write)(void *sink, const struct record *r);
 	int (*flush)(void *sink);
 	void (*close)(void *sink);
+	/* Optional: a descriptor the event loop watches for input (-1: none), and its handler. */
+	int (*fd)(void *sink);
+	void (*ready)(void *sink);
 };
 
 /* The formatters behind the sinks, pure functions of a record (unit-tested). */
