@@ -60,7 +60,7 @@ static uint64_t run(const struct conn_tuple *c, const uint8_t *req, size_t nreq,
 		    const uint8_t *resp, size_t nresp, const uint16_t *cuts, unsigned int ncuts,
 		    int lose)
 {
-	struct http_tracker *t = http_new(4, 1, on_http, NULL);
+	struct http_tracker *t = http_new(4, 1, 16, on_http, NULL);
 	int server = c->role == ROLE_SERVER;
 
 	hash = 14695981039346656037ull;

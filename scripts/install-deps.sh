@@ -12,6 +12,8 @@ packages=(
 	libclang-rt-14-dev
 	# end-to-end tests: real servers, clients and the tools the tests drive them with
 	nginx-light curl python3 openssl iproute2 procps psmisc
+	# HTTP/2 with trailers (gRPC-style): nghttp
+	nghttp2-client
 	# handshake tests: captures and an independent JA3 (tshark), raw packets (tcpdump)
 	tshark tcpdump
 	# benchmarks (bench/): the HTTP load tool

@@ -49,6 +49,15 @@
 /* Connections parsed for HTTP at once, and how long an idle one is kept. */
 #define HTTP_MAX_CONNS 1024
 #define HTTP_IDLE_NS   (60 * 1000000000ull)
+#define MAX_SINKS      4
+
+/* An output: the text or JSON view, and the optional pcapng file and metrics endpoint. */
+struct sink_slot {
+	const struct sink_ops *ops;
+	void *s;
+	int fd;	      /* watched by the loop, -1: none */
+	int raw_data; /* takes data records even with --no-data (pcapng) */
+};
 
 struct agent {
 	const struct config *cfg;
@@ -61,8 +70,8 @@ struct agent {
 	struct hsflow *hsflow;	   /* hello reassembly */
 	struct hsjoin *hsjoin;	   /* handshake records, and their join to data records */
 	struct http_tracker *http; /* http records from the plaintext streams */
-	const struct sink_ops *sink_ops;
-	void *sink;
+	struct sink_slot sinks[MAX_SINKS];
+	unsigned int nsinks;
 	FILE *out;
 	int epfd, sigfd, tickfd;
 	uint64_t wall_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, measured once */
@@ -93,13 +102,31 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 static void write_record(struct agent *ag, const struct record *r)
 {
-	int err = ag->sink_ops->write(ag->sink, r);
+	for (unsigned int i = 0; i < ag->nsinks; i++) {
+		struct sink_slot *k = &ag->sinks[i];
 
-	if (!err)
-		return;
-	ag->lost_sink++;
-	if (errno == EPIPE)
-		ag->stop = 1; /* the reader went away: nothing left to show */
+		if (r->type == REC_DATA && ag->cfg->no_data && !k->raw_data)
+			continue;
+		if (!k->ops->write(k->s, r))
+			continue;
+		ag->lost_sink++;
+		if (i == 0 && errno == EPIPE)
+			ag->stop = 1; /* the reader went away: nothing left to show */
+	}
+}
+
+/* Flushes every sink; -EPIPE when the main output's reader went away. */
+static int flush_sinks(struct agent *ag)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; i < ag->nsinks; i++) {
+		int e = ag->sinks[i].ops->flush(ag->sinks[i].s);
+
+		if (i == 0)
+			err = e;
+	}
+	return err;
 }
 
 static void emit_call(void *ctx, const struct data_event *e, const uint8_t *data, uint32_t got)
@@ -147,10 +174,13 @@ static void emit_call(void *ctx, const struct data_event *e, const uint8_t *data
 		/* Before the record: a handshake record waiting for this plaintext goes first. */
 		d.tls = hsjoin_lookup(ag->hsjoin, e->netns, &conn, e->hdr.pid, e->comm, data, got,
 				      e->dir);
+		/*
+		 * Parsed before it is written: the record then says what it carries, and an
+		 * http record it completes comes just before it.
+		 */
+		d.app = http_data(ag->http, &d, now_ns(CLOCK_MONOTONIC));
 	}
 	write_record(ag, &r);
-	if (d.conn)
-		http_data(ag->http, &d, now_ns(CLOCK_MONOTONIC));
 }
 
 static void emit_http(void *ctx, const struct http_record *h)
@@ -259,40 +289,50 @@ static int on_event(void *ctx, void *raw, size_t size)
 	return 0;
 }
 
-static void emit_stats(struct agent *ag)
+/* The agent's counters as they are now; pointers in st stay valid until the next event. */
+static void snapshot(void *ctx, struct stats_record *st)
 {
+	struct agent *ag = ctx;
 	int ncpu = libbpf_num_possible_cpus();
-	struct stats_record st = {.ts = now_ns(CLOCK_REALTIME)};
-	struct record r = {.type = REC_STATS, .stats = &st};
 	uint64_t *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
 
-	for (uint32_t c = 0; vals && c < CNT__MAX; c++) {
+	memset(st, 0, sizeof(*st));
+	st->ts = now_ns(CLOCK_REALTIME);
+	for (uint32_t c = 0; vals && ag->skel && c < CNT__MAX; c++) {
 		if (bpf_map__lookup_elem(ag->skel->maps.counters, &c, sizeof(c), vals,
 					 ncpu * sizeof(*vals), 0))
 			continue;
 		for (int i = 0; i < ncpu; i++)
-			st.counters[c] += vals[i];
+			st->counters[c] += vals[i];
 	}
 	free(vals);
-	st.lost_incomplete = ag->lost_incomplete;
-	st.lost_decode = ag->lost_decode + reasm__orphans(ag->reasm);
-	st.lost_sink = ag->lost_sink;
-	attacher__totals(ag->attacher, &st.probes_attached, &st.probes_failed);
-	st.libs = attacher__libs(ag->attacher, &st.nlibs);
-	st.http = http_counters(ag->http);
+	st->lost_incomplete = ag->lost_incomplete;
+	st->lost_decode = ag->lost_decode + reasm__orphans(ag->reasm);
+	st->lost_sink = ag->lost_sink;
+	attacher__totals(ag->attacher, &st->probes_attached, &st->probes_failed);
+	st->libs = attacher__libs(ag->attacher, &st->nlibs);
+	st->http = http_counters(ag->http);
 	if (ag->tc) {
 		struct hsjoin_stats hs;
 
 		hsjoin_stats(ag->hsjoin, &hs);
-		st.wire = hsflow_counters(ag->hsflow);
-		st.handshakes = hs.handshakes;
-		st.hs_ambiguous = hs.ambiguous;
-		st.hs_evicted = hs.evicted;
-		st.ifaces = tcattach_count(ag->tc);
-		st.ifaces_failed = tcattach_failed(ag->tc);
+		st->wire = hsflow_counters(ag->hsflow);
+		st->handshakes = hs.handshakes;
+		st->hs_ambiguous = hs.ambiguous;
+		st->hs_evicted = hs.evicted;
+		st->ifaces = tcattach_count(ag->tc);
+		st->ifaces_failed = tcattach_failed(ag->tc);
 	}
+}
+
+static void emit_stats(struct agent *ag)
+{
+	struct stats_record st;
+	struct record r = {.type = REC_STATS, .stats = &st};
+
+	snapshot(ag, &st);
 	write_record(ag, &r);
-	ag->sink_ops->flush(ag->sink);
+	flush_sinks(ag);
 }
 
 /*
@@ -320,6 +360,38 @@ static int open_output(struct agent *ag)
 		return -errno;
 	}
 	return out_buffer(ag);
+}
+
+static int add_sink(struct agent *ag, const struct sink_ops *ops, const struct sink_opts *o,
+		    const char *what, int raw_data)
+{
+	struct sink_slot *k = &ag->sinks[ag->nsinks];
+
+	k->s = ops->open(o);
+	if (!k->s) {
+		pr_warn("%s: %s\n", what, strerror(errno));
+		return -errno;
+	}
+	k->ops = ops;
+	k->fd = ops->fd ? ops->fd(k->s) : -1;
+	k->raw_data = raw_data;
+	ag->nsinks++;
+	return 0;
+}
+
+/* The main view first: its reader going away stops the agent. */
+static int open_sinks(struct agent *ag, struct sink_opts *o)
+{
+	const struct config *cfg = ag->cfg;
+	int err;
+
+	err = add_sink(ag, cfg->format == FORMAT_JSON ? &json_sink_ops : &text_sink_ops, o,
+		       "output", 0);
+	if (!err && (cfg->pcapng || cfg->metrics)) {
+		pr_warn("--pcapng and --metrics are not in this build yet\n");
+		err = -ENOTSUP;
+	}
+	return err;
 }
 
 static int check_environment(const struct config *cfg)
@@ -444,6 +516,13 @@ static int setup_loop(struct agent *ag)
 		ev.data.fd = tcattach_fd(ag->tc);
 		epoll_ctl(ag->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	}
+	for (unsigned int i = 0; i < ag->nsinks; i++) {
+		if (ag->sinks[i].fd < 0)
+			continue;
+		ev.data.fd = ag->sinks[i].fd;
+		if (epoll_ctl(ag->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			return -errno;
+	}
 	ev.data.fd = ring_buffer__epoll_fd(ag->rb);
 	return epoll_ctl(ag->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) ? -errno : 0;
 }
@@ -460,16 +539,23 @@ static int write_ready_file(const char *path)
 	return 0;
 }
 
+static void sink_ready(struct agent *ag, int fd)
+{
+	for (unsigned int i = 0; i < ag->nsinks; i++)
+		if (ag->sinks[i].fd == fd)
+			ag->sinks[i].ops->ready(ag->sinks[i].s);
+}
+
 static void run_loop(struct agent *ag)
 {
 	const struct config *cfg = ag->cfg;
 	uint64_t start = now_ns(CLOCK_MONOTONIC), next_stats = 0;
-	struct epoll_event evs[4];
+	struct epoll_event evs[8];
 
 	if (cfg->stats_interval)
 		next_stats = start + cfg->stats_interval * 1000000000ull;
 	while (!ag->stop) {
-		int n = epoll_wait(ag->epfd, evs, 4, -1);
+		int n = epoll_wait(ag->epfd, evs, 8, -1);
 		uint64_t now;
 
 		if (n < 0 && errno != EINTR)
@@ -487,6 +573,8 @@ static void run_loop(struct agent *ag)
 					continue;
 			} else if (ag->tc && evs[i].data.fd == tcattach_fd(ag->tc)) {
 				tcattach_event(ag->tc);
+			} else {
+				sink_ready(ag, evs[i].data.fd);
 			}
 		}
 		ring_buffer__consume(ag->rb);
@@ -495,7 +583,7 @@ static void run_loop(struct agent *ag)
 		hsflow_expire(ag->hsflow, now);
 		hsjoin_tick(ag->hsjoin, now);
 		http_expire(ag->http, now, HTTP_IDLE_NS);
-		if (ag->sink_ops->flush(ag->sink) == -EPIPE) {
+		if (flush_sinks(ag) == -EPIPE) {
 			pr_info("output closed by its reader: stopping\n");
 			ag->stop = 1;
 		}
@@ -531,18 +619,21 @@ int agent_run(const struct config *cfg)
 	if (check_environment(cfg) || open_output(ag))
 		goto cleanup;
 
-	ag->sink_ops = cfg->format == FORMAT_JSON ? &json_sink_ops : &text_sink_ops;
 	sopts.out = ag->out;
 	sopts.err = stderr;
 	sopts.color = cfg->color >= 0 ? cfg->color : (!cfg->output && isatty(STDOUT_FILENO));
-	ag->sink = ag->sink_ops->open(&sopts);
+	sopts.show_data = cfg->show_data;
+	sopts.snapshot = snapshot;
+	sopts.ctx = ag;
+	if (open_sinks(ag, &sopts))
+		goto cleanup;
 	ropts.ctx = ag;
 	ag->reasm = reasm__new(&ropts);
 	ag->listeners = listeners__new();
 	ag->hsflow = hsflow_new(&hlim, on_hello, ag);
 	ag->hsjoin = hsjoin_new(HS_MAX_CONNS, ALPN_WAIT_NS, emit_handshake, ag);
-	ag->http = http_new(HTTP_MAX_CONNS, !cfg->no_redact, emit_http, ag);
-	if (!ag->sink || !ag->reasm || !ag->listeners || !ag->hsflow || !ag->hsjoin || !ag->http) {
+	ag->http = http_new(HTTP_MAX_CONNS, !cfg->no_redact, cfg->body_preview, emit_http, ag);
+	if (!ag->reasm || !ag->listeners || !ag->hsflow || !ag->hsjoin || !ag->http) {
 		pr_warn("out of memory\n");
 		goto cleanup;
 	}
@@ -586,9 +677,9 @@ int agent_run(const struct config *cfg)
 	emit_stats(ag);
 	ag->exit_status = 0;
 cleanup:
-	if (ag->sink) {
-		ag->sink_ops->flush(ag->sink);
-		ag->sink_ops->close(ag->sink);
+	for (unsigned int i = 0; i < ag->nsinks; i++) {
+		ag->sinks[i].ops->flush(ag->sinks[i].s);
+		ag->sinks[i].ops->close(ag->sinks[i].s);
 	}
 	if (ag->out && ag->out != stdout)
 		fclose(ag->out);

@@ -35,6 +35,11 @@ enum {
 	OPT_NO_REDACT,
 	OPT_TC,
 	OPT_READ,
+	OPT_DATA,
+	OPT_NO_DATA,
+	OPT_BODY_PREVIEW,
+	OPT_PCAPNG,
+	OPT_METRICS,
 };
 
 static const struct argp_option options[] = {
@@ -54,6 +59,24 @@ static const struct argp_option options[] = {
 	 "Create PATH once every probe is attached (it is removed at start)", 0},
 	{"color", OPT_COLOR, NULL, 0, "Colour the text view even when not on a terminal", 0},
 	{"no-color", OPT_NO_COLOR, NULL, 0, "Never colour the text view", 0},
+	{"data", OPT_DATA, NULL, 0,
+	 "Text view: show the plaintext chunks of HTTP streams too (by default one line per "
+	 "request and response)",
+	 0},
+	{"no-data", OPT_NO_DATA, NULL, 0,
+	 "No plaintext records at all: only http, handshake and stats records", 0},
+	{"body-preview", OPT_BODY_PREVIEW, "BYTES", 0,
+	 "Keep the first BYTES of each HTTP request and response body in http records (default "
+	 "0, at most 4096)",
+	 0},
+	{"pcapng", OPT_PCAPNG, "FILE", 0,
+	 "Also write the plaintext to FILE (mode 0600) as pcapng that Wireshark and tshark "
+	 "dissect",
+	 0},
+	{"metrics", OPT_METRICS, "ADDR:PORT", 0,
+	 "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464, [::1]:9464, "
+	 ":9464)",
+	 0},
 	{"no-redact", OPT_NO_REDACT, NULL, 0,
 	 "Show Authorization, Cookie, Set-Cookie and Proxy-Authorization values (masked by "
 	 "default)",
@@ -195,6 +218,23 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_READ:
 		cfg->read = arg;
 		break;
+	case OPT_DATA:
+		cfg->show_data = 1;
+		break;
+	case OPT_NO_DATA:
+		cfg->no_data = 1;
+		break;
+	case OPT_BODY_PREVIEW:
+		if (parse_uint(state, "body-preview", arg, 0, MAX_BODY_PREVIEW, &v))
+			return EINVAL;
+		cfg->body_preview = v;
+		break;
+	case OPT_PCAPNG:
+		cfg->pcapng = arg;
+		break;
+	case OPT_METRICS:
+		cfg->metrics = arg;
+		break;
 	case 'v':
 		cfg->verbose++;
 		break;
@@ -220,6 +260,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, int *exit_now)
 	/* argp exits with argp_err_exit_status (64 by default) on usage errors: we want 2. */
 	argp_err_exit_status = 2;
 	err = argp_parse(&argp, argc, argv, 0, NULL, cfg);
+	if (!err && cfg->show_data && cfg->no_data) {
+		fprintf(stderr, "%s: --data and --no-data exclude each other\n", argv[0]);
+		err = EINVAL;
+	}
 	if (err) {
 		*exit_now = 1;
 		return 2;

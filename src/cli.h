@@ -10,6 +10,7 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON };
 enum tc_mode { TC_AUTO, TC_TCX, TC_CLSACT, TC_OFF };
 
 #define MAX_IFACES 32
+#define MAX_BODY_PREVIEW 4096
 
 struct config {
 	uint32_t pid;  /* 0: every process */
@@ -29,6 +30,11 @@ struct config {
 	const char *ifaces[MAX_IFACES]; /* -i: only these interfaces; none: every one that is up */
 	unsigned int nifaces;
 	const char *read; /* --read: parse this capture file instead of tracing */
+	int show_data;	  /* --data: the text view shows HTTP streams' chunks too */
+	int no_data;	  /* --no-data: no data records (http and handshake records stay) */
+	unsigned int body_preview; /* bytes of each HTTP body kept in http records */
+	const char *pcapng;	   /* --pcapng FILE */
+	const char *metrics;	   /* --metrics ADDR:PORT */
 };
 
 /*

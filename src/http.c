@@ -41,6 +41,8 @@ struct msg {
 	struct field f[MAX_HDRS];
 	uint32_t used;
 	char buf[MSG_BYTES];
+	uint32_t pv_len; /* the body's first bytes kept, up to the tracker's preview */
+	uint8_t pv[];
 };
 
 /* An HTTP/2 stream: its request and response as they arrive. */
@@ -101,6 +103,7 @@ struct http_tracker {
 	struct hconn lru; /* sentinel; head = most recent */
 	uint32_t n, max;
 	int redact;
+	uint32_t preview;
 	http_emit_fn emit;
 	void *ctx;
 	uint64_t c[HTTP_C__MAX];
@@ -126,15 +129,35 @@ const uint64_t *http_counters(const struct http_tracker *t)
 
 /* ---- messages ---- */
 
-static struct msg *msg_new(uint64_t ts)
+static struct msg *msg_new(const struct http_tracker *t, uint64_t ts)
 {
-	struct msg *m = malloc(sizeof(*m));
+	struct msg *m = malloc(sizeof(*m) + t->preview);
 
 	if (m) {
 		memset(m, 0, offsetof(struct msg, buf));
+		m->pv_len = 0;
 		m->start_ts = ts;
 	}
 	return m;
+}
+
+static void msg_body(const struct http_tracker *t, struct msg *m, const uint8_t *p, size_t n)
+{
+	size_t take = t->preview - m->pv_len;
+
+	if (take > n)
+		take = n;
+	memcpy(m->pv + m->pv_len, p, take);
+	m->pv_len += take;
+}
+
+/* The value of the first header called name (lower case), or NULL. */
+static const struct field *msg_find(const struct msg *m, const char *name, uint32_t len)
+{
+	for (unsigned int i = 0; i < m->n; i++)
+		if (m->f[i].nl == len && !strncasecmp(m->buf + m->f[i].no, name, len))
+			return &m->f[i];
+	return NULL;
 }
 
 static int msg_put(struct msg *m, const char *p, size_t n, uint32_t *off)
@@ -212,7 +235,19 @@ static void emit(struct hconn *c, const struct msg *req, const struct msg *resp)
 		.redacted = resp->redacted,
 	};
 
+	const struct field *gs = msg_find(resp, "grpc-status", 11),
+			   *gm = msg_find(resp, "grpc-message", 12);
+
 	r.latency_ns = resp->end_ts > r.ts ? resp->end_ts - r.ts : 0;
+	r.grpc_status = -1;
+	if (gs && gs->vl && gs->vl <= 4 && strspn(resp->buf + gs->vo, "0123456789") >= gs->vl)
+		r.grpc_status = atoi(resp->buf + gs->vo);
+	if (gm) {
+		r.grpc_message = resp->buf + gm->vo;
+		r.grpc_message_len = gm->vl;
+	}
+	r.resp_body = resp->pv;
+	r.resp_body_kept = resp->pv_len;
 	if (resp->h2)
 		r.protocol = "HTTP/2";
 	else
@@ -226,6 +261,8 @@ static void emit(struct hconn *c, const struct msg *req, const struct msg *resp)
 		r.req_headers = rq;
 		r.n_req_headers = req->n;
 		r.req_body_len = req->body_len;
+		r.req_body = req->pv;
+		r.req_body_kept = req->pv_len;
 		r.headers_truncated |= req->truncated;
 		r.redacted += req->redacted;
 		msg_headers(req, rq);
@@ -244,7 +281,7 @@ static void on_request(void *ctx, struct h1_str method, struct h1_str target, in
 	if (c->unsure == 1 && c->req_seen == c->resp_done && !c->cur_resp)
 		c->unsure = 0;
 	c->req_seen++;
-	m = msg_new(c->start_ts[1]);
+	m = msg_new(c->t, c->start_ts[1]);
 
 	if (c->cur_req)
 		free(c->cur_req->resp);
@@ -266,6 +303,22 @@ static void on_req_header(void *ctx, struct h1_str name, struct h1_str value)
 
 	if (c->cur_req)
 		msg_header(c->t, c->cur_req, name, value);
+}
+
+static void on_req_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct hconn *c = ctx;
+
+	if (c->cur_req)
+		msg_body(c->t, c->cur_req, p, n);
+}
+
+static void on_resp_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct hconn *c = ctx;
+
+	if (c->cur_resp)
+		msg_body(c->t, c->cur_resp, p, n);
 }
 
 static void on_req_headers_done(void *ctx, const struct h1_head *head)
@@ -319,7 +372,7 @@ static void on_response(void *ctx, int status, struct h1_str reason, int minor)
 	struct hconn *c = ctx;
 
 	free(c->cur_resp);
-	c->cur_resp = msg_new(c->start_ts[0]);
+	c->cur_resp = msg_new(c->t, c->start_ts[0]);
 	if (c->cur_resp) {
 		c->cur_resp->status = status;
 		c->cur_resp->minor = minor;
@@ -380,6 +433,7 @@ static const struct h1_callbacks req_cb = {
 	.on_request = on_request,
 	.on_header = on_req_header,
 	.on_headers_done = on_req_headers_done,
+	.on_body = on_req_body,
 	.on_message_done = on_req_done,
 	.on_error = on_error,
 };
@@ -387,6 +441,7 @@ static const struct h1_callbacks req_cb = {
 static const struct h1_callbacks resp_cb = {
 	.on_response = on_response,
 	.on_header = on_resp_header,
+	.on_body = on_resp_body,
 	.on_message_done = on_resp_done,
 	.on_error = on_error,
 };
@@ -463,7 +518,7 @@ static void on_h2_headers(void *ctx, uint32_t id, const struct h2_header *h, siz
 		if (!side->request && status >= 100 && status < 200)
 			return;
 		free(m);
-		m = msg_new(c->d->ts);
+		m = msg_new(c->t, c->d->ts);
 		if (!m)
 			return;
 		m->h2 = 1;
@@ -508,12 +563,13 @@ static void on_h2_data(void *ctx, uint32_t id, const uint8_t *data, size_t len, 
 	struct h2stream *st = stream_get(c, id, 0);
 	struct msg *m;
 
-	(void)data;
 	if (!st)
 		return;
 	m = side->request ? st->req : st->resp;
-	if (m)
+	if (m) {
 		m->body_len += len;
+		msg_body(c->t, m, data, len);
+	}
 	if (end) {
 		if (side->request)
 			st->req_end = 1;
@@ -767,16 +823,21 @@ static void feed_any(struct hconn *c, const struct data_record *d, int request)
 	}
 }
 
-void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now)
+static enum app_proto app_of(const struct hconn *c)
+{
+	return c->state == ST_HTTP1 ? APP_HTTP1 : c->state == ST_HTTP2 ? APP_HTTP2 : APP_UNKNOWN;
+}
+
+enum app_proto http_data(struct http_tracker *t, const struct data_record *d, uint64_t now)
 {
 	struct hconn *c;
 	int request;
 
 	if (!d->conn || !d->captured)
-		return;
+		return APP_UNKNOWN;
 	c = conn_get(t, d);
 	if (!c || c->state == ST_NOT_HTTP)
-		return;
+		return APP_UNKNOWN;
 	c->last = now;
 	/* a client writes requests and reads responses; a server the other way round */
 	request = (d->conn->role == ROLE_SERVER) == (d->dir == DIR_INGRESS);
@@ -798,7 +859,7 @@ void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now
 				c->pre_ts[request] = d->ts;
 			memcpy(c->pre[request] + n, d->data, take);
 			c->npre[request] = n + take;
-			return;
+			return APP_UNKNOWN;
 		}
 		if (k < 0 || (k == 0 && d->captured < d->len)) {
 			c->npre[request] = 0;
@@ -806,19 +867,19 @@ void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now
 				c->state = ST_NOT_HTTP;
 				t->c[HTTP_C_NOT_HTTP]++;
 			}
-			return;
+			return APP_UNKNOWN;
 		}
 		if (k == 2) {
 			if (h2_start(c)) {
 				c->state = ST_NOT_HTTP;
-				return;
+				return APP_UNKNOWN;
 			}
 			c->state = ST_HTTP2;
 			t->c[HTTP_C_H2_CONNS]++;
 		} else if (h1_init(&c->req, H1_REQUEST, NULL) ||
 			   h1_init(&c->resp, H1_RESPONSE, NULL)) {
 			c->state = ST_NOT_HTTP;
-			return;
+			return APP_UNKNOWN;
 		}
 		if (k == 1) {
 			c->state = ST_HTTP1;
@@ -851,9 +912,11 @@ void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now
 	}
 	feed_any(c, d, request);
 	c->d = NULL;
+	return app_of(c);
 }
 
-struct http_tracker *http_new(uint32_t max_conns, int redact, http_emit_fn emit, void *ctx)
+struct http_tracker *http_new(uint32_t max_conns, int redact, uint32_t preview, http_emit_fn emit,
+			      void *ctx)
 {
 	struct http_tracker *t = calloc(1, sizeof(*t));
 
@@ -862,6 +925,7 @@ struct http_tracker *http_new(uint32_t max_conns, int redact, http_emit_fn emit,
 	t->lru.next = t->lru.prev = &t->lru;
 	t->max = max_conns ? max_conns : 1;
 	t->redact = redact;
+	t->preview = preview;
 	t->emit = emit;
 	t->ctx = ctx;
 	return t;

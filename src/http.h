@@ -38,16 +38,21 @@ typedef void (*http_emit_fn)(void *ctx, const struct http_record *r);
 
 struct http_tracker;
 
-/* redact: mask the values of Authorization, Proxy-Authorization, Cookie and Set-Cookie. */
-struct http_tracker *http_new(uint32_t max_conns, int redact, http_emit_fn emit, void *ctx);
+/*
+ * redact: mask the values of Authorization, Proxy-Authorization, Cookie and Set-Cookie.
+ * preview: bytes of each body kept for the record (0: none).
+ */
+struct http_tracker *http_new(uint32_t max_conns, int redact, uint32_t preview, http_emit_fn emit,
+			      void *ctx);
 /* Frees t without reporting anything more. */
 void http_free(struct http_tracker *t);
 
 /*
  * A data record (d->conn not NULL, role resolved). now: CLOCK_MONOTONIC ns, for idle
- * eviction. May emit records (with d's process, connection and tls facts).
+ * eviction. May emit records (with d's process, connection and tls facts). Returns what the
+ * connection end is now known to carry.
  */
-void http_data(struct http_tracker *t, const struct data_record *d, uint64_t now);
+enum app_proto http_data(struct http_tracker *t, const struct data_record *d, uint64_t now);
 /* Reports what is still waiting (an answer to a request never finished) and forgets all. */
 void http_flush(struct http_tracker *t);
 /* Forgets connections idle for longer than idle_ns (reporting what waits, as http_flush). */

@@ -108,6 +108,11 @@ struct http_record {
 	unsigned int n_req_headers, n_resp_headers;
 	uint8_t headers_truncated; /* more headers than the record keeps */
 	uint64_t req_body_len, resp_body_len;
+	const uint8_t *req_body, *resp_body; /* their first bytes (--body-preview) */
+	uint32_t req_body_kept, resp_body_kept;
+	int grpc_status;	  /* from grpc-status (trailers); -1 when absent */
+	const char *grpc_message; /* grpc-message as sent (percent-encoded); NULL if absent */
+	uint32_t grpc_message_len;
 	unsigned int redacted; /* secret header values masked */
 };
 

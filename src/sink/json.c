@@ -288,6 +288,22 @@ void json_format_http(struct buf *b, const struct http_record *h)
 	put_headers(b, "resp_headers", h->resp_headers, h->n_resp_headers);
 	put_key_uint(b, "req_body_len", h->req_body_len);
 	put_key_uint(b, "resp_body_len", h->resp_body_len);
+	if (h->req_body_kept) {
+		buf_puts(b, ",\"req_body_preview\":\"");
+		buf_put_base64(b, h->req_body, h->req_body_kept);
+		buf_putc(b, '"');
+	}
+	if (h->resp_body_kept) {
+		buf_puts(b, ",\"resp_body_preview\":\"");
+		buf_put_base64(b, h->resp_body, h->resp_body_kept);
+		buf_putc(b, '"');
+	}
+	if (h->grpc_status >= 0)
+		put_key_uint(b, "grpc_status", h->grpc_status);
+	if (h->grpc_message) {
+		buf_puts(b, ",\"grpc_message\":");
+		buf_put_json_str(b, h->grpc_message, h->grpc_message_len);
+	}
 	if (h->headers_truncated)
 		buf_puts(b, ",\"headers_truncated\":true");
 	if (h->redacted)

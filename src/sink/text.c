@@ -215,8 +215,22 @@ void text_format_http(struct buf *b, const struct http_record *h, int color)
 	buf_printf(b, " -> %d, request body %llu B, response body %llu B, %.3f ms", h->status,
 		   (unsigned long long)h->req_body_len, (unsigned long long)h->resp_body_len,
 		   h->latency_ns / 1e6);
+	if (h->grpc_status >= 0)
+		buf_printf(b, " grpc-status=%d", h->grpc_status);
+	if (h->grpc_message) {
+		buf_puts(b, " grpc-message=");
+		buf_put_json_str(b, h->grpc_message, h->grpc_message_len);
+	}
 	if (h->tls && h->tls->has_sni)
 		buf_printf(b, " sni=%s", h->tls->sni);
+	if (h->req_body_kept) {
+		buf_puts(b, " request=");
+		buf_put_json_str(b, (const char *)h->req_body, h->req_body_kept);
+	}
+	if (h->resp_body_kept) {
+		buf_puts(b, " response=");
+		buf_put_json_str(b, (const char *)h->resp_body, h->resp_body_kept);
+	}
 	buf_putc(b, '\n');
 }
 
@@ -294,6 +308,9 @@ static int text_write(void *sink, const struct record *r)
 	struct text_sink *s = sink;
 	FILE *f = r->type == REC_STATS ? s->opts.err : s->opts.out;
 
+	/* HTTP streams are shown as one line per request; --data shows their chunks too */
+	if (r->type == REC_DATA && r->data->app != APP_UNKNOWN && !s->opts.show_data)
+		return 0;
 	buf_reset(&s->b);
 	if (r->type == REC_DATA)
 		text_format_data(&s->b, r->data, s->opts.color);

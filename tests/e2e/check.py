@@ -196,8 +196,12 @@ def cmd_http(a, records):
     sel = [r for r in records if r["type"] == "http" and r["pid"] == a.pid and
            r["conn"]["local"] == a.local]
     sel.sort(key=lambda r: (r["ts"], r["_line"]))
-    got = ["%s %s %s %s %s" % (r["method"], r["path"], r["status"], r["req_body_len"],
-                               r["resp_body_len"]) for r in sel]
+    def extra(r, k):
+        v = r.get(k)
+        return "null" if v is None else str(v)
+    got = [" ".join(["%s %s %s %s %s" % (r["method"], r["path"], r["status"], r["req_body_len"],
+                                         r["resp_body_len"])] + [extra(r, k) for k in a.extra])
+           for r in sel]
     if got != a.expect:
         fail(f"http records of pid {a.pid} on {a.local}:\n  got      {got}\n  expected {a.expect}")
     limits = None
@@ -530,6 +534,8 @@ def main():
     s.add_argument("--expect", action="append", default=[])
     s.add_argument("--protocol")
     s.add_argument("--latency-below-file")
+    s.add_argument("--extra", action="append", default=[],
+                   help="append this record field to each record's line (null when absent)")
 
     s = sub.add_parser("text")
     s.add_argument("file")

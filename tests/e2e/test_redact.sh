@@ -25,11 +25,12 @@ sys.stdout.buffer.write(re.sub(rb"(?im)^((?:authorization|proxy-authorization|co
 }
 
 ok=1
-for mode in redact no-redact text; do
+for mode in redact no-redact text text-data; do
 	case $mode in
 	redact) args=(--format json -o "$E2E_TMP/$mode.out") ;;
 	no-redact) args=(--format json -o "$E2E_TMP/$mode.out" --no-redact) ;;
 	text) args=(-o "$E2E_TMP/$mode.out") ;;
+	text-data) args=(-o "$E2E_TMP/$mode.out" --data) ;;
 	esac
 	ts_start "${args[@]}"
 	run_curl "$mode" "https://127.0.0.1:$port/" -A tlsscope-e2e/redact "${hdrs[@]}"
@@ -40,13 +41,20 @@ for mode in redact no-redact text; do
 	cat "$E2E_TMP/$mode.hdr" "$E2E_TMP/$mode.body" >"$E2E_TMP/response"
 	out=$E2E_TMP/$mode.out
 	who=$(who_args)
-	if [ $mode = text ]; then
+	if [ $mode = text ] || [ $mode = text-data ]; then
 		if grep -E 'abc123secret|s3cr3t-t0ken|xyz789secret' "$out"; then
 			ok=0
-			echo "FAIL: the text view shows a secret"
+			echo "FAIL: the text view ($mode) shows a secret"
 		fi
-		grep -qF "    Authorization: ******************" "$out" ||
-			{ ok=0; echo "FAIL: the text view shows no masked Authorization line"; }
+		if [ $mode = text ]; then
+			# HTTP streams are one line per request; no chunk, so no header line at all
+			grep -qF "curl[$CURL_PID] http 127.0.0.1:$CURL_PORT -> 127.0.0.1:$port (client) HTTP/1.1 GET / -> 200" "$out" ||
+				{ ok=0; echo "FAIL: the text view has no http line for curl's request"; }
+			grep -q '^    ' "$out" && { ok=0; echo "FAIL: the text view shows chunks of an HTTP stream without --data"; }
+		else
+			grep -qF "    Authorization: ******************" "$out" ||
+				{ ok=0; echo "FAIL: the text view shows no masked Authorization line"; }
+		fi
 		[ $ok = 1 ] || show_output "$out"
 		continue
 	fi

@@ -69,7 +69,7 @@ static const char ok_resp[] =
 TEST(client_get_exact_record)
 {
 	struct conn_tuple c = conn(ROLE_CLIENT);
-	struct http_tracker *t = http_new(16, 1, collect, NULL);
+	struct http_tracker *t = http_new(16, 1, 0, collect, NULL);
 
 	reset();
 	call(t, &c, DIR_EGRESS, 1000, get_req, TRUNC_NONE);
@@ -95,7 +95,7 @@ TEST(client_get_exact_record)
 TEST(server_end_pipelined_and_interim)
 {
 	struct conn_tuple s = conn(ROLE_SERVER);
-	struct http_tracker *t = http_new(16, 0, collect, NULL);
+	struct http_tracker *t = http_new(16, 0, 0, collect, NULL);
 
 	reset();
 	/* the server reads two pipelined requests (the second a HEAD) and a POST with a body */
@@ -128,7 +128,7 @@ out:
 TEST(gap_resyncs_and_unpaired_response_invents_nothing)
 {
 	struct conn_tuple c = conn(ROLE_CLIENT);
-	struct http_tracker *t = http_new(16, 0, collect, NULL);
+	struct http_tracker *t = http_new(16, 0, 0, collect, NULL);
 
 	reset();
 	call(t, &c, DIR_EGRESS, 1, "GET /x HTTP/1.1\r\n\r\n", TRUNC_NONE);
@@ -149,7 +149,7 @@ TEST(gap_resyncs_and_unpaired_response_invents_nothing)
 TEST(not_http_is_given_up)
 {
 	struct conn_tuple c = conn(ROLE_CLIENT);
-	struct http_tracker *t = http_new(16, 0, collect, NULL);
+	struct http_tracker *t = http_new(16, 0, 0, collect, NULL);
 
 	reset();
 	for (int i = 0; i < 6; i++)
@@ -165,7 +165,7 @@ TEST(not_http_is_given_up)
 
 TEST(connections_are_bounded)
 {
-	struct http_tracker *t = http_new(2, 0, collect, NULL);
+	struct http_tracker *t = http_new(2, 0, 0, collect, NULL);
 	struct conn_tuple c[3];
 
 	reset();
@@ -193,7 +193,7 @@ TEST(connections_are_bounded)
 TEST(capture_limit_inside_a_body_keeps_pairing)
 {
 	struct conn_tuple c = conn(ROLE_CLIENT);
-	struct http_tracker *t = http_new(16, 0, collect, NULL);
+	struct http_tracker *t = http_new(16, 0, 0, collect, NULL);
 
 	reset();
 	call(t, &c, DIR_EGRESS, 1, "GET /big HTTP/1.1\r\n\r\n", TRUNC_NONE);
@@ -215,7 +215,7 @@ TEST(capture_limit_inside_a_body_keeps_pairing)
 TEST(pairing_resumes_once_nothing_is_owed)
 {
 	struct conn_tuple c = conn(ROLE_CLIENT);
-	struct http_tracker *t = http_new(16, 0, collect, NULL);
+	struct http_tracker *t = http_new(16, 0, 0, collect, NULL);
 
 	reset();
 	call(t, &c, DIR_EGRESS, 1, "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n", TRUNC_NONE);
@@ -237,7 +237,7 @@ TEST(pairing_resumes_once_nothing_is_owed)
 TEST(first_bytes_in_tiny_reads)
 {
 	struct conn_tuple s = conn(ROLE_SERVER);
-	struct http_tracker *t = http_new(16, 0, collect, NULL);
+	struct http_tracker *t = http_new(16, 0, 0, collect, NULL);
 	static const char *const pieces[] = {"G", "E", "T", " /tiny", " HTTP/1.1\r\n\r\n"};
 
 	reset();
@@ -287,7 +287,7 @@ TEST(http2_streams_paired_by_id)
 {
 	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 	struct conn_tuple c = conn(ROLE_CLIENT);
-	struct http_tracker *t = http_new(16, 0, collect, NULL);
+	struct http_tracker *t = http_new(16, 0, 0, collect, NULL);
 	uint8_t b[512];
 	size_t n;
 
