@@ -14,6 +14,8 @@ packages=(
 	nginx-light curl python3 openssl iproute2 procps psmisc
 	# HTTP/2 with trailers (gRPC-style): nghttp
 	nghttp2-client
+	# an independent HPACK decoder for the HTTP/2 redaction test, and an HTTP/2 client
+	python3-h2
 	# handshake tests: captures and an independent JA3 (tshark), raw packets (tcpdump)
 	tshark tcpdump
 	# benchmarks (bench/): the HTTP load tool

@@ -129,6 +129,35 @@ static int flush_sinks(struct agent *ag)
 	return err;
 }
 
+/* The HTTP/2 secrets the http tracker found in d: masked in a copy. 1 if d must be dropped. */
+static int mask_fields(struct agent *ag, struct data_record *d)
+{
+	const struct http_mask *m;
+	unsigned int n, fields = http_masks(ag->http, &m, &n);
+	uint8_t *p;
+
+	if (!n)
+		return 0;
+	if (d->data != (const uint8_t *)ag->redacted.p) {
+		buf_reset(&ag->redacted);
+		if (buf_reserve(&ag->redacted, d->captured)) {
+			ag->lost_sink++; /* never show a secret for want of memory */
+			return 1;
+		}
+		memcpy(ag->redacted.p, d->data, d->captured);
+		d->data = (const uint8_t *)ag->redacted.p;
+	}
+	p = (uint8_t *)ag->redacted.p;
+	for (unsigned int i = 0; i < n; i++) {
+		if (m[i].clear_huffman)
+			p[m[i].off] &= 0x7f;
+		else
+			memset(p + m[i].off, '*', m[i].len);
+	}
+	d->redacted += fields;
+	return 0;
+}
+
 static void emit_call(void *ctx, const struct data_event *e, const uint8_t *data, uint32_t got)
 {
 	struct agent *ag = ctx;
@@ -179,6 +208,8 @@ static void emit_call(void *ctx, const struct data_event *e, const uint8_t *data
 		 * http record it completes comes just before it.
 		 */
 		d.app = http_data(ag->http, &d, now_ns(CLOCK_MONOTONIC));
+		if (!ag->cfg->no_redact && mask_fields(ag, &d))
+			return;
 	}
 	write_record(ag, &r);
 }

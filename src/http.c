@@ -20,6 +20,7 @@
 enum { ST_UNKNOWN, ST_HTTP1, ST_HTTP2, ST_NOT_HTTP };
 
 #define MAX_STREAMS 64 /* HTTP/2 streams followed at once per connection */
+#define MAX_MASKS   64 /* byte ranges masked in one data record */
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -75,6 +76,8 @@ struct hconn {
 	struct h2side side[2];
 	struct h2stream *streams;    /* MAX_STREAMS */
 	uint8_t h2_gaps;	     /* the request direction lost bytes */
+	uint64_t h2_fed[2];	     /* [request?]: bytes fed to the HTTP/2 parser */
+	uint64_t rec_at;	     /* the stream offset of the record being fed */
 	struct msg *q_head, *q_tail; /* requests parsed, oldest first */
 	unsigned int nq;
 	struct msg *cur_req, *cur_resp;
@@ -107,6 +110,8 @@ struct http_tracker {
 	http_emit_fn emit;
 	void *ctx;
 	uint64_t c[HTTP_C__MAX];
+	struct http_mask masks[MAX_MASKS]; /* of the record being fed */
+	unsigned int nmasks, nmasked;
 };
 
 static const char *const counter_names[HTTP_C__MAX] = {
@@ -115,6 +120,7 @@ static const char *const counter_names[HTTP_C__MAX] = {
 	[HTTP_C_UNPAIRED] = "unpaired",	      [HTTP_C_DROPPED_REQ] = "dropped_requests",
 	[HTTP_C_EVICTED] = "evicted",	      [HTTP_C_PARSE_ERRORS] = "parse_errors",
 	[HTTP_C_H2_CONNS] = "h2_connections", [HTTP_C_H2_STREAMS_DROPPED] = "h2_streams_dropped",
+	[HTTP_C_REDACT_MISSED] = "redact_missed",
 };
 
 const char *http_counter_name(enum http_counter c)
@@ -125,6 +131,14 @@ const char *http_counter_name(enum http_counter c)
 const uint64_t *http_counters(const struct http_tracker *t)
 {
 	return t->c;
+}
+
+unsigned int http_masks(const struct http_tracker *t, const struct http_mask **masks,
+			unsigned int *n)
+{
+	*masks = t->masks;
+	*n = t->nmasks;
+	return t->nmasked;
 }
 
 /* ---- messages ---- */
@@ -202,6 +216,17 @@ static void msg_header(struct http_tracker *t, struct msg *m, struct h1_str name
 		m->redacted++;
 	}
 	m->n++;
+}
+
+/* An HTTP/1 secret line redact.c cannot see in the record: split across TLS calls. */
+static void h1_secret_seen(struct hconn *c, struct h1_str name, struct h1_str value)
+{
+	const struct data_record *d = c->d;
+
+	if (!c->t->redact || !secret(&name) || !value.len)
+		return;
+	if ((const uint8_t *)value.p < d->data || (const uint8_t *)value.p >= d->data + d->captured)
+		c->t->c[HTTP_C_REDACT_MISSED]++;
 }
 
 static void msg_headers(const struct msg *m, struct http_header *out)
@@ -301,6 +326,7 @@ static void on_req_header(void *ctx, struct h1_str name, struct h1_str value)
 {
 	struct hconn *c = ctx;
 
+	h1_secret_seen(c, name, value);
 	if (c->cur_req)
 		msg_header(c->t, c->cur_req, name, value);
 }
@@ -383,6 +409,7 @@ static void on_resp_header(void *ctx, struct h1_str name, struct h1_str value)
 {
 	struct hconn *c = ctx;
 
+	h1_secret_seen(c, name, value);
 	if (c->cur_resp)
 		msg_header(c->t, c->cur_resp, name, value);
 }
@@ -614,7 +641,48 @@ static void on_h2_error(void *ctx, enum h2_error cause)
 	side->c->t->c[HTTP_C_PARSE_ERRORS]++;
 }
 
+static void add_mask(struct http_tracker *t, uint64_t off, uint32_t len, int clear_huffman)
+{
+	if (t->nmasks < MAX_MASKS)
+		t->masks[t->nmasks++] = (struct http_mask){(uint32_t)off, len, (uint8_t)clear_huffman};
+}
+
+/* A secret field's value: masked where it lies in the record being fed. */
+static void on_h2_literal(void *ctx, const char *name, size_t name_len, uint64_t prefix_at,
+			  const struct h2_span *v, size_t n)
+{
+	struct h2side *side = ctx;
+	struct hconn *c = side->c;
+	struct http_tracker *t = c->t;
+	struct h1_str nm = {name, name_len};
+	uint64_t lo = c->rec_at, hi = lo + c->d->captured;
+	int missed = 0;
+
+	if (!t->redact || !secret(&nm))
+		return;
+	if (prefix_at >= lo && prefix_at < hi)
+		add_mask(t, prefix_at - lo, 0, 1);
+	else
+		missed = 1;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a = v[i].at, b = v[i].at + v[i].len;
+
+		if (a < lo)
+			missed = 1, a = lo;
+		if (b > hi)
+			b = hi; /* the rest comes in a later record, which will be masked too */
+		if (a < b)
+			add_mask(t, a - lo, (uint32_t)(b - a), 0);
+	}
+	if (t->nmasks == MAX_MASKS)
+		missed = 1;
+	if (missed)
+		t->c[HTTP_C_REDACT_MISSED]++;
+	t->nmasked++;
+}
+
 static const struct h2_callbacks h2_cb = {
+	.on_literal = on_h2_literal,
 	.on_headers = on_h2_headers,
 	.on_data = on_h2_data,
 	.on_rst_stream = on_h2_rst,
@@ -809,6 +877,8 @@ static void feed(struct h1_parser *p, const struct h1_callbacks *cb, struct hcon
 static void feed_any(struct hconn *c, const struct data_record *d, int request)
 {
 	if (c->state == ST_HTTP2) {
+		c->rec_at = c->h2_fed[request];
+		c->h2_fed[request] += d->captured;
 		h2_feed(c->h2[request], d->data, d->captured, &h2_cb, &c->side[request]);
 		if (d->captured < d->len) {
 			/* stream ids say what belongs where: only this direction's framing is lost
@@ -833,6 +903,7 @@ enum app_proto http_data(struct http_tracker *t, const struct data_record *d, ui
 	struct hconn *c;
 	int request;
 
+	t->nmasks = t->nmasked = 0;
 	if (!d->conn || !d->captured)
 		return APP_UNKNOWN;
 	c = conn_get(t, d);

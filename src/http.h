@@ -29,6 +29,11 @@ enum http_counter {
 	HTTP_C_PARSE_ERRORS,
 	HTTP_C_H2_CONNS,	   /* connections taken for HTTP/2 */
 	HTTP_C_H2_STREAMS_DROPPED, /* streams forgotten: more than 64 open at once */
+	/*
+	 * secret values that could not be masked in data records: an HTTP/1 header line or an
+	 * HTTP/2 field split across TLS calls, whose first part was in a record already shown
+	 */
+	HTTP_C_REDACT_MISSED,
 	HTTP_C__MAX,
 };
 
@@ -58,5 +63,21 @@ void http_flush(struct http_tracker *t);
 /* Forgets connections idle for longer than idle_ns (reporting what waits, as http_flush). */
 void http_expire(struct http_tracker *t, uint64_t now, uint64_t idle_ns);
 const uint64_t *http_counters(const struct http_tracker *t); /* HTTP_C__MAX */
+
+/* Bytes of a data record that hold a secret: overwrite with '*' (and clear_huffman). */
+struct http_mask {
+	uint32_t off, len;
+	/* off is an HPACK string's length prefix: clear its Huffman bit (0x80), len is 0 */
+	uint8_t clear_huffman;
+};
+
+/*
+ * The secret HTTP/2 field values the last http_data() call found in its record (HTTP/1
+ * header lines are masked by redact.c): masked in place, with the Huffman bit of each length
+ * prefix cleared, the value reads as the same number of '*' and the record keeps its length.
+ * Returns the count of fields; *masks is valid until the next call.
+ */
+unsigned int http_masks(const struct http_tracker *t, const struct http_mask **masks,
+			unsigned int *n);
 
 #endif

@@ -3,7 +3,8 @@
  * Secret headers (Authorization, Cookie, Set-Cookie, Proxy-Authorization) are masked in
  * every output by default. In raw plaintext records this works on HTTP/1-style header lines:
  * the value of such a line is overwritten with '*', so lengths and offsets stay true.
- * A header split across two TLS calls, or HPACK-encoded (HTTP/2), is not seen here.
+ * HPACK-encoded fields (HTTP/2) are found by the http tracker (http_masks()); a line split
+ * across two TLS calls is counted there (redact_missed), as it cannot be masked here.
  */
 #ifndef TLSSCOPE_REDACT_H
 #define TLSSCOPE_REDACT_H

@@ -130,6 +130,12 @@ const char *h2_error_name(enum h2_error e)
 	return (unsigned int)e < H2_ERR__MAX ? counter_names[H2_C_ERR_JOIN + e] + 4 : NULL;
 }
 
+/* Bytes blk[off...] came from the stream at offset at (up to the next segment). */
+struct h2_blk_seg {
+	uint32_t off;
+	uint64_t at;
+};
+
 static uint32_t get32(const uint8_t *s)
 {
 	return (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 | s[3];
@@ -389,10 +395,45 @@ static void add_field(struct h2_parser *p, const nghttp2_nv *nv)
 	p->list_bytes += (uint32_t)(nv->namelen + nv->valuelen);
 }
 
-/* Decodes one representation as a block of its own; -1 if the inflater refused it. */
-static int feed_rep(struct h2_parser *p, const uint8_t *rep, size_t n, int keep)
+/* Reports where a literal's value lies: blk[vpos, end) after its length prefix at lpos. */
+static void literal_at(struct h2_parser *p, const nghttp2_nv *nv, uint32_t lpos, uint32_t vpos,
+		       uint32_t end)
+{
+	struct h2_span sp[8];
+	size_t n = 0;
+	uint32_t i = 0;
+	uint64_t prefix_at;
+
+	if (!p->nsegs || p->segs[0].off)
+		return;
+	while (i + 1 < p->nsegs && p->segs[i + 1].off <= lpos)
+		i++;
+	prefix_at = p->segs[i].at + (lpos - p->segs[i].off);
+	for (uint32_t pos = vpos; pos < end && n < sizeof(sp) / sizeof(sp[0]);) {
+		uint32_t seg_end;
+
+		while (i + 1 < p->nsegs && p->segs[i + 1].off <= pos)
+			i++;
+		seg_end = i + 1 < p->nsegs ? p->segs[i + 1].off : p->blk_len;
+		if (seg_end > end)
+			seg_end = end;
+		sp[n].at = p->segs[i].at + (pos - p->segs[i].off);
+		sp[n].len = seg_end - pos;
+		n++;
+		pos = seg_end;
+	}
+	p->cb->on_literal(p->ctx, (const char *)nv->name, nv->namelen, prefix_at, sp, n);
+}
+
+/*
+ * Decodes one representation as a block of its own; -1 if the inflater refused it. When
+ * vpos is not 0, rep is blk + lpos... and the literal's value is reported (literal_at).
+ */
+static int feed_rep_at(struct h2_parser *p, const uint8_t *rep, size_t n, int keep,
+		       uint32_t lpos, uint32_t vpos)
 {
 	int emitted = 0;
+	uint32_t end = vpos ? (uint32_t)(rep - p->blk) + (uint32_t)n : 0;
 
 	if (!p->hd)
 		return -1;
@@ -410,6 +451,8 @@ static int feed_rep(struct h2_parser *p, const uint8_t *rep, size_t n, int keep)
 				return -1;
 			if (keep)
 				add_field(p, &nv);
+			if (vpos && p->cb && p->cb->on_literal)
+				literal_at(p, &nv, lpos, vpos, end);
 		}
 		if (fl & NGHTTP2_HD_INFLATE_FINAL)
 			break;
@@ -418,6 +461,11 @@ static int feed_rep(struct h2_parser *p, const uint8_t *rep, size_t n, int keep)
 	}
 	nghttp2_hd_inflate_end_headers(p->hd);
 	return 0;
+}
+
+static int feed_rep(struct h2_parser *p, const uint8_t *rep, size_t n, int keep)
+{
+	return feed_rep_at(p, rep, n, keep, 0, 0);
 }
 
 /* A dynamic table size update representation (RFC 7541 6.3). */
@@ -507,7 +555,7 @@ static void decode_block(struct h2_parser *p)
 	int fields_seen = 0;
 
 	while (pos < len) {
-		uint32_t start = pos, idx, nent;
+		uint32_t start = pos, idx, nent, lpos = 0, vpos = 0;
 		uint8_t b = s[pos];
 		int kind = b & 0x80		? R_INDEXED
 			   : (b & 0xc0) == 0x40 ? R_INSERT
@@ -517,9 +565,17 @@ static void decode_block(struct h2_parser *p)
 
 		if (hp_int(s, len, &pos, prefix, &idx))
 			goto malformed;
-		if ((kind == R_INSERT || kind == R_LITERAL) &&
-		    ((!idx && hp_str(s, len, &pos)) || hp_str(s, len, &pos)))
-			goto malformed;
+		if (kind == R_INSERT || kind == R_LITERAL) {
+			uint32_t vlen;
+
+			if (!idx && hp_str(s, len, &pos))
+				goto malformed;
+			lpos = pos;
+			if (hp_int(s, len, &pos, 7, &vlen) || vlen > len - pos)
+				goto malformed;
+			vpos = pos;
+			pos += vlen;
+		}
 		nent = p->hd ? (uint32_t)nghttp2_hd_inflate_get_num_table_entries(p->hd) : 0;
 		if (kind == R_SIZE) {
 			/* RFC 7541 4.2: only at the start of a block */
@@ -548,7 +604,7 @@ static void decode_block(struct h2_parser *p)
 			field_unknown(p);
 			continue;
 		}
-		if (feed_rep(p, s + start, pos - start, 1))
+		if (feed_rep_at(p, s + start, pos - start, 1, lpos, vpos))
 			goto malformed;
 	}
 	return;
@@ -694,8 +750,21 @@ static void block_append(struct h2_parser *p, const uint8_t *d, uint32_t n)
 		return;
 	}
 	memcpy(p->blk + p->blk_len, d, n);
+	if (p->cb && p->cb->on_literal) {
+		struct h2_blk_seg *last = p->nsegs && p->blk_len ? &p->segs[p->nsegs - 1] : NULL;
+
+		if (!p->blk_len)
+			p->nsegs = 0;
+		if (!last || last->at + (p->blk_len - last->off) != p->body_at) {
+			if (grow(&p->segs, &p->cap_segs, p->nsegs + 1, sizeof(*p->segs)))
+				p->nsegs = 0; /* no spans for this block: nothing reported */
+			else
+				p->segs[p->nsegs++] = (struct h2_blk_seg){p->blk_len, p->body_at};
+		}
+	}
 	p->blk_len += n;
 }
+
 
 /* Frame boundaries are lost (the bytes to scan again, if any, are in p->requeue). */
 static void lose(struct h2_parser *p, enum h2_error e)
@@ -860,6 +929,7 @@ static size_t payload(struct h2_parser *p, const uint8_t *d, size_t n)
 		if (p->pos < p->body_end && !p->bad) {
 			k = (uint32_t)(n - used < p->body_end - p->pos ? n - used
 								       : p->body_end - p->pos);
+			p->body_at = p->abs + used;
 			body(p, d + used, k);
 		} else {
 			k = (uint32_t)(n - used < p->len - p->pos ? n - used : p->len - p->pos);
@@ -1104,6 +1174,9 @@ void h2_free(struct h2_parser *p)
 	free(p->arena);
 	free(p->streams);
 	free(p->sb);
+	free(p->segs);
+	p->segs = NULL;
+	p->nsegs = p->cap_segs = 0;
 	p->blk = NULL;
 	p->out = NULL;
 	p->offs = NULL;

@@ -110,6 +110,12 @@ struct h2_header {
 	uint32_t value_len;
 };
 
+/* Bytes of the stream (offsets count every byte fed since h2_init). */
+struct h2_span {
+	uint64_t at;
+	uint32_t len;
+};
+
 struct h2_setting {
 	uint16_t id;
 	uint32_t value;
@@ -145,6 +151,14 @@ struct h2_callbacks {
 	void (*on_goaway)(void *ctx, uint32_t last_stream_id, uint32_t error_code);
 	void (*on_settings)(void *ctx, const struct h2_setting *s, size_t n, int ack);
 	void (*on_error)(void *ctx, enum h2_error cause);
+	/*
+	 * Where a field sent as a literal lies in the stream, for masking it in place: called
+	 * after the field is decoded (before on_headers), with its name, the offset of the
+	 * first byte of its value's length prefix (the byte with the Huffman bit), and its
+	 * value's encoded bytes in n contiguous pieces (a block may span frames).
+	 */
+	void (*on_literal)(void *ctx, const char *name, size_t name_len, uint64_t prefix_at,
+			   const struct h2_span *value, size_t n);
 };
 
 struct h2_stream_state;
@@ -182,6 +196,9 @@ struct h2_parser {
 	uint32_t blk_sid, blk_promised;
 	uint8_t *blk;
 	uint32_t blk_len, blk_cap;
+	uint64_t body_at; /* stream offset of the payload bytes being read */
+	struct h2_blk_seg *segs; /* where each run of the block's bytes lies in the stream */
+	uint32_t nsegs, cap_segs;
 
 	/* fields of the block being decoded: offsets into arena, then pointers in out */
 	struct h2_header *out;
