@@ -9,7 +9,7 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON };
 /* How the TC classifier is attached: tcx links when the kernel has them, else clsact. */
 enum tc_mode { TC_AUTO, TC_TCX, TC_CLSACT, TC_OFF };
 
-#define MAX_IFACES 32
+#define MAX_IFACES	 32
 #define MAX_BODY_PREVIEW 4096
 
 struct config {

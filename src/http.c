@@ -115,11 +115,16 @@ struct http_tracker {
 };
 
 static const char *const counter_names[HTTP_C__MAX] = {
-	[HTTP_C_RECORDS] = "records",	      [HTTP_C_CONNS] = "connections",
-	[HTTP_C_NOT_HTTP] = "not_http",	      [HTTP_C_GAPS] = "gaps",
-	[HTTP_C_UNPAIRED] = "unpaired",	      [HTTP_C_DROPPED_REQ] = "dropped_requests",
-	[HTTP_C_EVICTED] = "evicted",	      [HTTP_C_PARSE_ERRORS] = "parse_errors",
-	[HTTP_C_H2_CONNS] = "h2_connections", [HTTP_C_H2_STREAMS_DROPPED] = "h2_streams_dropped",
+	[HTTP_C_RECORDS] = "records",
+	[HTTP_C_CONNS] = "connections",
+	[HTTP_C_NOT_HTTP] = "not_http",
+	[HTTP_C_GAPS] = "gaps",
+	[HTTP_C_UNPAIRED] = "unpaired",
+	[HTTP_C_DROPPED_REQ] = "dropped_requests",
+	[HTTP_C_EVICTED] = "evicted",
+	[HTTP_C_PARSE_ERRORS] = "parse_errors",
+	[HTTP_C_H2_CONNS] = "h2_connections",
+	[HTTP_C_H2_STREAMS_DROPPED] = "h2_streams_dropped",
 	[HTTP_C_REDACT_MISSED] = "redact_missed",
 };
 
@@ -644,7 +649,8 @@ static void on_h2_error(void *ctx, enum h2_error cause)
 static void add_mask(struct http_tracker *t, uint64_t off, uint32_t len, int clear_huffman)
 {
 	if (t->nmasks < MAX_MASKS)
-		t->masks[t->nmasks++] = (struct http_mask){(uint32_t)off, len, (uint8_t)clear_huffman};
+		t->masks[t->nmasks++] =
+			(struct http_mask){(uint32_t)off, len, (uint8_t)clear_huffman};
 }
 
 /* A secret field's value: masked where it lies in the record being fed. */

@@ -429,8 +429,8 @@ static void literal_at(struct h2_parser *p, const nghttp2_nv *nv, uint32_t lpos,
  * Decodes one representation as a block of its own; -1 if the inflater refused it. When
  * vpos is not 0, rep is blk + lpos... and the literal's value is reported (literal_at).
  */
-static int feed_rep_at(struct h2_parser *p, const uint8_t *rep, size_t n, int keep,
-		       uint32_t lpos, uint32_t vpos)
+static int feed_rep_at(struct h2_parser *p, const uint8_t *rep, size_t n, int keep, uint32_t lpos,
+		       uint32_t vpos)
 {
 	int emitted = 0;
 	uint32_t end = vpos ? (uint32_t)(rep - p->blk) + (uint32_t)n : 0;
@@ -764,7 +764,6 @@ static void block_append(struct h2_parser *p, const uint8_t *d, uint32_t n)
 	}
 	p->blk_len += n;
 }
-
 
 /* Frame boundaries are lost (the bytes to scan again, if any, are in p->requeue). */
 static void lose(struct h2_parser *p, enum h2_error e)

@@ -196,7 +196,7 @@ struct h2_parser {
 	uint32_t blk_sid, blk_promised;
 	uint8_t *blk;
 	uint32_t blk_len, blk_cap;
-	uint64_t body_at; /* stream offset of the payload bytes being read */
+	uint64_t body_at;	 /* stream offset of the payload bytes being read */
 	struct h2_blk_seg *segs; /* where each run of the block's bytes lies in the stream */
 	uint32_t nsegs, cap_segs;
 
