@@ -7,6 +7,7 @@
 #define TLSSCOPE_SINK_H
 
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "record.h"
 #include "util/buf.h"
@@ -46,10 +47,23 @@ void text_format_http(struct buf *b, const struct http_record *h, int color);
 void text_format_data(struct buf *b, const struct data_record *d, int color);
 void text_format_stats(struct buf *b, const struct stats_record *st);
 
+/*
+ * The metrics sink's aggregate of http records (bounded: see metrics.c) and its Prometheus
+ * text exposition, with the agent's counters from st when st is not NULL.
+ */
+struct metrics;
+struct metrics *metrics_new(void);
+void metrics_free(struct metrics *m);
+void metrics_add_http(struct metrics *m, const struct http_record *h);
+void metrics_format(struct buf *b, const struct metrics *m, const struct stats_record *st);
+/* "127.0.0.1:9464", "[::1]:9464", ":9464" (every address, dual-stack); 0 or -EINVAL. */
+int metrics_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+
 /* Creates (or truncates) the file at path, mode 0600, for writing. NULL with errno set. */
 FILE *sink_open_file(const char *path);
 
 extern const struct sink_ops text_sink_ops;
 extern const struct sink_ops json_sink_ops;
+extern const struct sink_ops metrics_sink_ops;
 
 #endif
