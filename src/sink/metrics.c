@@ -50,12 +50,13 @@ static const char *const method_names[] = {"GET",     "HEAD",	 "POST",  "PUT",  
 static const char *const class_names[] = {"unknown", "1xx", "2xx", "3xx", "4xx", "5xx", "other"};
 #define C_OVERFLOW 6
 
-/* Upper bounds, 1 ms to 10 s: TLS requests seen from inside the processes. */
-static const uint64_t bucket_ns[] = {1000000,	 2500000,    5000000,	 10000000,  25000000,
-				     50000000,	 100000000,  250000000,	 500000000, 1000000000,
-				     2500000000, 5000000000, 10000000000};
-static const char *const bucket_le[] = {"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
-					"0.25",	 "0.5",	   "1",	    "2.5",  "5",     "10"};
+/* Upper bounds, 100 us to 10 s: requests timed inside the processes, loopback ones included. */
+static const uint64_t bucket_ns[] = {
+	100000,	  250000,    500000,	1000000,   2500000,    5000000,	   10000000,   25000000,
+	50000000, 100000000, 250000000, 500000000, 1000000000, 2500000000, 5000000000, 10000000000};
+static const char *const bucket_le[] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005",
+					"0.01",	  "0.025",   "0.05",   "0.1",	"0.25",	  "0.5",
+					"1",	  "2.5",     "5",      "10"};
 #define N_BUCKETS (sizeof(bucket_ns) / sizeof(bucket_ns[0]))
 _Static_assert(N_BUCKETS == sizeof(bucket_le) / sizeof(bucket_le[0]), "one le per bucket");
 

@@ -149,6 +149,9 @@ TEST(metrics_one_series_exact)
 		     "%s"
 		     "tlsscope_http_requests_total{%s} 3\n"
 		     "%s"
+		     "tlsscope_http_request_duration_seconds_bucket{%s,le=\"0.0001\"} 0\n"
+		     "tlsscope_http_request_duration_seconds_bucket{%s,le=\"0.00025\"} 0\n"
+		     "tlsscope_http_request_duration_seconds_bucket{%s,le=\"0.0005\"} 0\n"
 		     "tlsscope_http_request_duration_seconds_bucket{%s,le=\"0.001\"} 1\n"
 		     "tlsscope_http_request_duration_seconds_bucket{%s,le=\"0.0025\"} 2\n"
 		     "tlsscope_http_request_duration_seconds_bucket{%s,le=\"0.005\"} 2\n"
@@ -176,7 +179,7 @@ TEST(metrics_one_series_exact)
 		     "carried a request's first byte to the return of the call that completed its "
 		     "response.\n"
 		     "# TYPE tlsscope_http_request_duration_seconds histogram\n",
-		     l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, overflow_zero,
+		     l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, overflow_zero,
 		     server_zero) > 0) {
 		CHECK_STR_EQ(out, want);
 		free(want);
@@ -226,7 +229,7 @@ TEST(metrics_labels)
 	HAS_LINE(out, "tlsscope_http_requests_total{method=\"PUT\",status_class=\"1xx\","
 		      "comm=\"x\",server=\"unknown\"} 1");
 	CHECK_EQ_U64(count_prefix(out, "tlsscope_http_requests_total{"), 6);
-	CHECK_EQ_U64(count_prefix(out, "tlsscope_http_request_duration_seconds_bucket{"), 6 * 14);
+	CHECK_EQ_U64(count_prefix(out, "tlsscope_http_request_duration_seconds_bucket{"), 6 * 17);
 	free(out);
 	metrics_free(m);
 }
