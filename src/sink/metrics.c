@@ -70,8 +70,8 @@ struct series {
 enum overflow { OV_COMM, OV_SERVER, OV_SERIES, OV__MAX };
 static const char *const overflow_names[OV__MAX] = {"comm", "server", "series"};
 
-enum drop { DROP_TOO_MANY, DROP_TIMEOUT, DROP__MAX };
-static const char *const drop_names[DROP__MAX] = {"too_many", "timeout"};
+enum drop { DROP_TOO_MANY, DROP_TIMEOUT, DROP_NO_MEMORY, DROP__MAX };
+static const char *const drop_names[DROP__MAX] = {"too_many", "timeout", "no_memory"};
 
 enum resp_code { R_200, R_400, R_404, R_405, R__MAX };
 static const char *const code_names[R__MAX] = {"200", "400", "404", "405"};
@@ -615,6 +615,13 @@ static void respond(struct metrics_sink *s, struct client *c, enum resp_code cod
 		   body.len, code == R_405 ? "Allow: GET, HEAD\r\n" : "");
 	if (!head_only)
 		buf_put(&c->out, body.p, body.len);
+	if (body.oom || c->out.oom) {
+		/* never a truncated exposition */
+		s->m->dropped[DROP_NO_MEMORY]++;
+		buf_free(&body);
+		client_close(s, c);
+		return;
+	}
 	buf_free(&body);
 	c->state = CL_WRITE;
 	c->sent = 0;
@@ -674,9 +681,10 @@ static void client_write(struct metrics_sink *s, struct client *c)
 
 static void client_read(struct metrics_sink *s, struct client *c)
 {
-	char discard[512];
+	char discard[4096];
 
-	for (;;) {
+	/* bounded: a client that keeps sending is read again on the next ready() */
+	for (int i = 0; i < 16; i++) {
 		char *dst = c->state == CL_READ ? c->req + c->req_len : discard;
 		size_t room = c->state == CL_READ ? REQ_MAX - c->req_len : sizeof(discard);
 		ssize_t n = recv(c->fd, dst, room, MSG_DONTWAIT);
@@ -696,10 +704,10 @@ static void client_read(struct metrics_sink *s, struct client *c)
 			handle_request(s, c);
 		else if (c->req_len == REQ_MAX)
 			respond(s, c, R_400, 0);
-		if (c->state == CL_WRITE) {
+		if (c->state == CL_WRITE)
 			client_write(s, c);
-			return;
-		}
+		if (c->state != CL_READ)
+			return; /* writing, draining (read on its next event) or closed */
 	}
 }
 

@@ -40,7 +40,8 @@ static const char server_zero[] =
 	"unanswered, by cause.\n"
 	"# TYPE tlsscope_metrics_clients_dropped_total counter\n"
 	"tlsscope_metrics_clients_dropped_total{cause=\"too_many\"} 0\n"
-	"tlsscope_metrics_clients_dropped_total{cause=\"timeout\"} 0\n";
+	"tlsscope_metrics_clients_dropped_total{cause=\"timeout\"} 0\n"
+	"tlsscope_metrics_clients_dropped_total{cause=\"no_memory\"} 0\n";
 
 static struct conn_tuple client_conn(void)
 {
@@ -632,4 +633,57 @@ TEST(metrics_sink_bad_address)
 	CHECK(!open_quiet(&o));
 	CHECK_EQ_U64(errno, EADDRINUSE);
 	close(fd);
+}
+
+static int connect6_to(int port)
+{
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	a.sin6_addr = in6addr_loopback;
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* One scrape on fd: 1 if it was answered 200. */
+static int scraped(void *s, int fd)
+{
+	struct buf b = {0};
+	int ok = fd >= 0 && !exchange(s, fd, "GET /metrics HTTP/1.1\r\n\r\n", &b) && b.len > 17 &&
+		 !memcmp(b.p, "HTTP/1.1 200 OK\r\n", 17);
+
+	if (fd >= 0)
+		close(fd);
+	buf_free(&b);
+	return ok;
+}
+
+TEST(metrics_sink_families)
+{
+	char addr[32];
+	struct sink_opts o = {.addr = addr};
+	int port = free_port();
+	void *s;
+
+	/* ":PORT": every address, IPv4 and IPv6 alike */
+	snprintf(addr, sizeof(addr), ":%d", port);
+	s = metrics_sink_ops.open(&o);
+	if (!CHECK(s))
+		return;
+	CHECK(scraped(s, connect_to(port)));
+	CHECK(scraped(s, connect6_to(port)));
+	metrics_sink_ops.close(s);
+
+	snprintf(addr, sizeof(addr), "[::1]:%d", port);
+	s = open_quiet(&o);
+	if (!s && (errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT))
+		return; /* no IPv6 loopback here */
+	if (!CHECK(s))
+		return;
+	CHECK(scraped(s, connect6_to(port)));
+	CHECK(connect_to(port) < 0); /* not on IPv4 */
+	metrics_sink_ops.close(s);
 }
