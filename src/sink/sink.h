@@ -59,11 +59,42 @@ void metrics_format(struct buf *b, const struct metrics *m, const struct stats_r
 /* "127.0.0.1:9464", "[::1]:9464", ":9464" (every address, dual-stack); 0 or -EINVAL. */
 int metrics_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 
+/* One packet of the pcapng sink: bytes of d's connection, in d's direction, at d's time. */
+struct pcapng_packet {
+	const struct data_record *d; /* whose call: time, addresses, the comment */
+	const char *proto;	     /* the Wireshark dissector: "http", "http2", "data" */
+	const uint8_t *data;
+	uint32_t caplen, origlen; /* origlen > caplen: bytes that were not captured */
+	const char *note;	  /* appended to the comment; NULL for none */
+};
+
+/* The section and interface blocks that begin the file. */
+void pcapng_format_header(struct buf *b);
+/* One enhanced packet block (LINKTYPE_WIRESHARK_UPPER_PDU); d->conn must not be NULL. */
+void pcapng_format_packet(struct buf *b, const struct pcapng_packet *p);
+/* The packet of a whole call. */
+void pcapng_format_data(struct buf *b, const struct data_record *d, const char *proto,
+			const char *note);
+
+/* What the pcapng sink did with the records it was given, besides dissectable packets. */
+struct pcapng_counters {
+	uint64_t packets;      /* packets written */
+	uint64_t unattributed; /* data records with no connection: not written */
+	uint64_t mirrored;     /* records of a connection's other end, written as "data" */
+	uint64_t h2_desync;    /* HTTP/2 directions whose framing a gap hid: "data" from there */
+	uint64_t h2_oversize;  /* HTTP/2 frames longer than the bound, written cut */
+	uint64_t evicted;      /* connections forgotten for the table's bound */
+};
+
+/* The counters of a pcapng sink (state from pcapng_sink_ops.open). */
+void pcapng_sink_counters(void *sink, struct pcapng_counters *c);
+
 /* Creates (or truncates) the file at path, mode 0600, for writing. NULL with errno set. */
 FILE *sink_open_file(const char *path);
 
 extern const struct sink_ops text_sink_ops;
 extern const struct sink_ops json_sink_ops;
 extern const struct sink_ops metrics_sink_ops;
+extern const struct sink_ops pcapng_sink_ops;
 
 #endif
