@@ -58,6 +58,7 @@
 #define EXP_PDU_TAG_PORT_TYPE  24
 #define EXP_PDU_TAG_SRC_PORT   25
 #define EXP_PDU_TAG_DST_PORT   26
+#define EXP_PDU_TAG_COL_PROTO  33
 #define EXP_PDU_PT_TCP	       2
 
 #define H2_PREFACE     "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -70,6 +71,10 @@
 #define NBUCKETS  2048
 
 enum dissector { DIS_DATA, DIS_HTTP, DIS_HTTP2 };
+
+/* The protocol column of packets dissected as "data". */
+#define COL_PLAIN     "TLS plaintext"
+#define COL_OTHER_END "TLS other end"
 
 static const char *const dissector_names[] = {"data", "http", "http2"};
 
@@ -244,18 +249,24 @@ static void put_tag(struct buf *b, uint16_t tag, const void *v, uint16_t n)
 		buf_put(b, v, n);
 }
 
-static void put_exp_pdu(struct buf *b, const char *proto, const struct ep *src,
+/* Wireshark writes strings NUL-padded to 4 bytes and counts the padding. */
+static void put_tag_str(struct buf *b, uint16_t tag, const char *s)
+{
+	size_t n = strnlen(s, 0xfff0);
+
+	put_be16(b, tag);
+	put_be16(b, (n + 3) & ~(size_t)3);
+	buf_put(b, s, n);
+	put_pad4(b, n);
+}
+
+static void put_exp_pdu(struct buf *b, const struct pcapng_packet *p, const struct ep *src,
 			const struct ep *dst)
 {
-	size_t n = strlen(proto), padded = (n + 3) & ~(size_t)3;
 	int v6 = src->family == AF_INET6;
 	uint16_t alen = v6 ? 16 : 4;
 
-	/* Wireshark writes the name NUL-padded to 4 bytes and counts the padding. */
-	put_be16(b, EXP_PDU_TAG_PROTO_NAME);
-	put_be16(b, padded);
-	buf_put(b, proto, n);
-	put_pad4(b, n);
+	put_tag_str(b, EXP_PDU_TAG_PROTO_NAME, p->proto);
 	put_tag(b, EXP_PDU_TAG_IPV4_SRC + 2 * v6, src->addr, alen);
 	put_tag(b, EXP_PDU_TAG_IPV4_SRC + 2 * v6 + 1, dst->addr, alen);
 	put_be16(b, EXP_PDU_TAG_PORT_TYPE);
@@ -267,6 +278,8 @@ static void put_exp_pdu(struct buf *b, const char *proto, const struct ep *src,
 	put_be16(b, EXP_PDU_TAG_DST_PORT);
 	put_be16(b, 4);
 	put_be32(b, dst->port);
+	if (p->column)
+		put_tag_str(b, EXP_PDU_TAG_COL_PROTO, p->column);
 	put_tag(b, EXP_PDU_TAG_END, NULL, 0);
 }
 
@@ -324,7 +337,7 @@ void pcapng_format_packet(struct buf *b, const struct pcapng_packet *p)
 	put_le32(b, 0); /* captured and original length, once the TLVs are known */
 	put_le32(b, 0);
 	pdu_at = b->len;
-	put_exp_pdu(b, p->proto, &src, &dst);
+	put_exp_pdu(b, p, &src, &dst);
 	pdu_len = b->len - pdu_at;
 	if (p->caplen)
 		buf_put(b, p->data, p->caplen);
@@ -414,12 +427,14 @@ static void put_out(struct pcapng_sink *s)
 	s->cnt.packets++;
 }
 
-static void emit(struct pcapng_sink *s, const struct data_record *d, enum dissector dis,
-		 const uint8_t *p, uint32_t caplen, uint32_t origlen, const char *note)
+static void emit_col(struct pcapng_sink *s, const struct data_record *d, enum dissector dis,
+		     const uint8_t *p, uint32_t caplen, uint32_t origlen, const char *note,
+		     const char *column)
 {
 	struct pcapng_packet pk = {
 		.d = d,
 		.proto = dissector_names[dis],
+		.column = column,
 		.data = p,
 		.caplen = caplen,
 		.origlen = origlen,
@@ -431,12 +446,17 @@ static void emit(struct pcapng_sink *s, const struct data_record *d, enum dissec
 	put_out(s);
 }
 
+/* Raw bytes get a protocol column of their own: "data" leaves it empty. */
+static void emit(struct pcapng_sink *s, const struct data_record *d, enum dissector dis,
+		 const uint8_t *p, uint32_t caplen, uint32_t origlen, const char *note)
+{
+	emit_col(s, d, dis, p, caplen, origlen, note, dis == DIS_DATA ? COL_PLAIN : NULL);
+}
+
 static void emit_whole(struct pcapng_sink *s, const struct data_record *d, enum dissector dis,
 		       const char *note)
 {
-	buf_reset(&s->b);
-	pcapng_format_data(&s->b, d, dissector_names[dis], note);
-	put_out(s);
+	emit(s, d, dis, d->data, d->captured, d->len, note);
 }
 
 static int ep_cmp(const struct ep *x, const struct ep *y)
@@ -789,7 +809,7 @@ static int pcapng_write(void *sink, const struct record *r)
 		snprintf(note, sizeof(note), "other end of pid %u (%s), dissected there",
 			 c->last.pid, c->comm);
 		s->cnt.mirrored++;
-		emit_whole(s, d, DIS_DATA, note);
+		emit_col(s, d, DIS_DATA, d->data, d->captured, d->len, note, COL_OTHER_END);
 		return s->err;
 	}
 	remember(c, d);

@@ -63,6 +63,7 @@ int metrics_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *le
 struct pcapng_packet {
 	const struct data_record *d; /* whose call: time, addresses, the comment */
 	const char *proto;	     /* the Wireshark dissector: "http", "http2", "data" */
+	const char *column;	     /* the protocol column's text; NULL: the dissector's */
 	const uint8_t *data;
 	uint32_t caplen, origlen; /* origlen > caplen: bytes that were not captured */
 	const char *note;	  /* appended to the comment; NULL for none */

@@ -280,6 +280,7 @@ TEST(pcapng_comment_truncated_redacted)
 
 struct pkt {
 	char proto[16];
+	char column[32];
 	uint8_t src[4], dst[4];
 	uint16_t sport, dport;
 	uint8_t data[20000];
@@ -328,6 +329,8 @@ static int read_packets(const char *path, struct pkt *out, int max)
 
 				if (tag == 12)
 					memcpy(k->proto, t + 4, tl < 15 ? tl : 15);
+				else if (tag == 33)
+					memcpy(k->column, t + 4, tl < 31 ? tl : 31);
 				else if (tag == 20)
 					memcpy(k->src, t + 4, 4);
 				else if (tag == 21)
@@ -457,7 +460,9 @@ TEST(sink_http1_other_end_is_data)
 	CHECK_MEM_EQ(pk[0].src, 4, "\x7f\0\0\x01", 4);
 	CHECK_EQ_U64(pk[0].sport, 50000);
 	CHECK_EQ_U64(pk[0].dport, 443);
+	CHECK_STR_EQ(pk[0].column, "");
 	CHECK_STR_EQ(pk[1].proto, "data");
+	CHECK_STR_EQ(pk[1].column, "TLS other end");
 	CHECK_MEM_EQ(pk[1].src, 4, "\x7f\0\0\x01", 4);
 	CHECK_EQ_U64(pk[1].sport, 50000);
 	CHECK_STR_EQ(pk[1].comment, "pid 99 tid 1235 comm nginx server read lib openssl fd 5; "
@@ -477,8 +482,10 @@ TEST(sink_unknown_stream_is_data)
 
 	run_open(&r);
 	CHECK_EQ_U64(run_write(&r, &d), 0);
-	if (CHECK_EQ_U64(run_close(&r, pk, 16), 1))
-		CHECK_STR_EQ(pk[0].proto, "data");
+	if (!CHECK_EQ_U64(run_close(&r, pk, 16), 1))
+		return;
+	CHECK_STR_EQ(pk[0].proto, "data");
+	CHECK_STR_EQ(pk[0].column, "TLS plaintext");
 }
 
 static void frame(struct bytes *b, unsigned int type, unsigned int sid, const void *p, size_t n)
