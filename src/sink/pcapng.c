@@ -498,7 +498,7 @@ static void lru_push(struct pcapng_sink *s, struct pconn *c)
 		s->tail = c;
 }
 
-/* The direction of h2[i] as a call of the dissected end: for what is written later. */
+/* Writes what waits for the rest of a frame as it is, in the dissected end's name. */
 static void flush_pending(struct pcapng_sink *s, struct pconn *c, const char *why)
 {
 	for (int i = 0; i < 2; i++) {
@@ -770,6 +770,8 @@ static void h2_feed(struct pcapng_sink *s, struct h2_dir *h, const struct data_r
 
 static void remember(struct pconn *c, const struct data_record *d)
 {
+	size_t n = strnlen(d->comm, TASK_COMM_LEN);
+
 	c->last = *d;
 	c->last.data = NULL;
 	c->last.captured = c->last.len = 0;
@@ -777,8 +779,10 @@ static void remember(struct pconn *c, const struct data_record *d)
 	c->last.redacted = 0;
 	c->tuple = *d->conn;
 	c->last.conn = &c->tuple;
-	memcpy(c->comm, d->comm, strnlen(d->comm, TASK_COMM_LEN));
-	c->comm[strnlen(d->comm, TASK_COMM_LEN)] = 0;
+	/* Printable, as put_comm() shows it: the other end's comments quote it too. */
+	for (size_t i = 0; i < n; i++)
+		c->comm[i] = d->comm[i] > 0x20 && d->comm[i] < 0x7f ? d->comm[i] : '?';
+	c->comm[n] = 0;
 	c->last.comm = c->comm;
 }
 
