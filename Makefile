@@ -125,7 +125,7 @@ $(OUT)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/bytes.h $(OUT)/libc
 # ---------------------------------------------------------------------------------------------
 # bench: performance benchmarks (bench/, results in docs/benchmarks.md). Benchmarks are not
 # tests: nothing here asserts a timing. bench-smoke only proves each benchmark still runs.
-BENCH_PROGS  := sslloop syscall_loop connhold jsonl_tally null_hook tlsloop
+BENCH_PROGS  := sslloop syscall_loop connhold jsonl_tally null_hook tlsloop parse
 BENCH_BINS   := $(addprefix $(OUT)/bench/,$(BENCH_PROGS) null_hook.bpf.o)
 BENCH_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
 .PHONY: bench bench-smoke bench-bins
@@ -143,6 +143,12 @@ $(OUT)/bench/%: bench/%.c bench/tlsbench.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BENCH_CFLAGS) -pthread $< -lssl -lcrypto -o $@
+
+# the parsers' throughput: links the pure core, like the unit tests
+$(OUT)/bench/parse: bench/parse.c $(OUT)/libcore.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(OUT)/libcore.a $(LDLIBS) -o $@
 
 # empty BPF programs at tlsscope's hook points: the platform's floor cost of each hook
 $(OUT)/bench/null_hook.bpf.o: bench/null_hook.bpf.c $(OUT)/vmlinux.h

@@ -3,8 +3,8 @@
 # The benchmark driver: runs bench/b_*.sh and prints one summary table at the end.
 #
 #   bench/run.sh [--smoke] BUILD_DIR [NAME...]     (root; NAME: percall nginx zeroloss memory
-#                                                   startup syscall wire; default all, in that
-#                                                   order)
+#                                                   startup syscall wire parse; default all, in
+#                                                   that order)
 #
 # BUILD_DIR holds tlsscope and bench/ (the programs `make bench-bins` builds). Each benchmark
 # runs in its own temp dir under a timeout. --smoke runs each one briefly (the whole set in
@@ -22,7 +22,7 @@ fi
 out=$(cd "$1" && pwd) || exit 2
 shift
 here=$(cd "$(dirname "$0")" && pwd)
-all=(percall nginx zeroloss memory startup syscall wire)
+all=(percall nginx zeroloss memory startup syscall wire parse)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
 
@@ -31,7 +31,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 [ -x "$out/tlsscope" ] || { echo "bench: $out/tlsscope missing (run make)" >&2; exit 2; }
-for p in sslloop syscall_loop connhold jsonl_tally tlsloop; do
+for p in sslloop syscall_loop connhold jsonl_tally tlsloop parse; do
 	[ -x "$out/bench/$p" ] || { echo "bench: $out/bench/$p missing (make bench-bins)" >&2; exit 2; }
 done
 missing=
