@@ -32,6 +32,15 @@ that follows the contract (docs/json-schema.md, design.md "The JSON lines contra
         [--protocol P] [--latency-below-file F]
       the http records of pid P on that local end are exactly these, in order; every latency
       is positive and, with F (one number of seconds per line, in the same order), below it
+  h2join FILE --pid P --local IP:PORT --log F [--lost-requests N]
+      an HTTP/2 connection older than the agent (tests/e2e/h2midconn.py wrote F: what was
+      sent and received): the http records of pid P on that local end are exactly one per
+      request sent after the agent started (none for the ones before), in order, protocol
+      HTTP/2, with the exact status, response body length and response headers. The request
+      is there (method, path, body length exact, req_headers exactly the fields an observer
+      that joined could decode, headers_truncated exactly when some field could not be), or,
+      only for the first N requests (sent before the request direction could find a frame
+      boundary), absent: method and path null, no req_headers, req_body_len 0.
   text FILE --header REGEX [--next LINE]...
       (the text view, not JSON) some line matches REGEX in full and the lines right after it
       are exactly the --next lines, in order
@@ -217,6 +226,47 @@ def cmd_http(a, records):
         if limits and r["latency_ns"] >= limits[i] * 1e9:
             fail(f"line {r['_line']}: latency {r['latency_ns']} ns is not below the client's own "
                  f"{limits[i] * 1e9:.0f} ns")
+
+
+def cmd_h2join(a, records):
+    sel = [r for r in records if r["type"] == "http" and r["pid"] == a.pid and
+           r["conn"]["local"] == a.local]
+    sel.sort(key=lambda r: (r["ts"], r["_line"]))
+    with open(a.log, encoding="utf-8") as f:
+        sent = [e for e in json.load(f) if e["after_go"]]
+    brief = ["%s %s %s" % (r["method"], r["path"], r["status"]) for r in sel]
+    if len(sel) != len(sent):
+        fail(f"{len(sel)} http records of pid {a.pid} on {a.local}, expected {len(sent)} (one per "
+             f"request sent after the agent started: {[e['path'] for e in sent]}); got {brief}")
+    for i, (r, e) in enumerate(zip(sel, sent)):
+        where = f"line {r['_line']} (stream {e['stream_id']}, {e['method']} {e['path']})"
+        problems = []
+
+        def want(key, val):
+            if r.get(key) != val:
+                problems.append(f"{key} = {r.get(key)!r}, expected {val!r}")
+
+        want("protocol", "HTTP/2")
+        want("status", e["status"])
+        want("resp_body_len", e["resp_body_len"])
+        got = list(r["resp_headers"].items())
+        if got != [tuple(h) for h in e["resp_headers"]]:
+            problems.append(f"resp_headers {got}, received {e['resp_headers']}")
+        if r["method"] is None and r["path"] is None and i < a.lost_requests:
+            want("req_headers", {})
+            want("req_body_len", 0)
+            want("headers_truncated", None)
+        else:
+            want("method", e["method"])
+            want("path", e["path"])
+            want("req_body_len", e["req_body_len"])
+            got = list(r["req_headers"].items())
+            if got != [tuple(h) for h in e["known"]]:
+                problems.append(f"req_headers {got}, expected exactly {e['known']} (sent: "
+                                f"{e['req_headers']})")
+            want("headers_truncated", True if e["partial"] else None)
+        if problems:
+            fail(f"{where}: " + "; ".join(problems) + f"\n  record: {show(r)}")
 
 
 def cmd_tls(a, data):
@@ -537,6 +587,13 @@ def main():
     s.add_argument("--extra", action="append", default=[],
                    help="append this record field to each record's line (null when absent)")
 
+    s = sub.add_parser("h2join")
+    s.add_argument("file")
+    s.add_argument("--pid", type=int, required=True)
+    s.add_argument("--local", required=True)
+    s.add_argument("--log", required=True)
+    s.add_argument("--lost-requests", type=int, default=0)
+
     s = sub.add_parser("text")
     s.add_argument("file")
     s.add_argument("--header", required=True)
@@ -564,6 +621,8 @@ def main():
             cmd_tls(a, data)
         elif a.cmd == "http":
             cmd_http(a, records)
+        elif a.cmd == "h2join":
+            cmd_h2join(a, records)
         elif a.cmd == "count":
             print(sum(1 for r in data if (a.pid is None or r["pid"] == a.pid)
                       and (a.dir is None or r["dir"] == a.dir)))
