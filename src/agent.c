@@ -72,6 +72,8 @@ struct agent {
 	struct http_tracker *http; /* http records from the plaintext streams */
 	struct sink_slot sinks[MAX_SINKS];
 	unsigned int nsinks;
+	void *pcapng; /* the pcapng sink's state, for its counters */
+	struct pcapng_counters pcapng_counters;
 	FILE *out;
 	int epfd, sigfd, tickfd;
 	uint64_t wall_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, measured once */
@@ -343,6 +345,10 @@ static void snapshot(void *ctx, struct stats_record *st)
 	attacher__totals(ag->attacher, &st->probes_attached, &st->probes_failed);
 	st->libs = attacher__libs(ag->attacher, &st->nlibs);
 	st->http = http_counters(ag->http);
+	if (ag->pcapng) {
+		pcapng_sink_counters(ag->pcapng, &ag->pcapng_counters);
+		st->pcapng = &ag->pcapng_counters;
+	}
 	if (ag->tc) {
 		struct hsjoin_stats hs;
 
@@ -418,9 +424,18 @@ static int open_sinks(struct agent *ag, struct sink_opts *o)
 
 	err = add_sink(ag, cfg->format == FORMAT_JSON ? &json_sink_ops : &text_sink_ops, o,
 		       "output", 0);
-	if (!err && (cfg->pcapng || cfg->metrics)) {
-		pr_warn("--pcapng and --metrics are not in this build yet\n");
-		err = -ENOTSUP;
+	if (!err && cfg->pcapng) {
+		struct sink_opts po = *o;
+
+		po.path = cfg->pcapng; /* created or truncated, mode 0600 */
+		err = add_sink(ag, &pcapng_sink_ops, &po, cfg->pcapng, 1);
+		ag->pcapng = err ? NULL : ag->sinks[ag->nsinks - 1].s;
+	}
+	if (!err && cfg->metrics) {
+		struct sink_opts mo = *o;
+
+		mo.addr = cfg->metrics;
+		err = add_sink(ag, &metrics_sink_ops, &mo, "metrics", 0);
 	}
 	return err;
 }

@@ -124,6 +124,16 @@ struct lib_status {
 	const struct site_plan *plan; /* where the probes went and what each costs */
 };
 
+/* What the pcapng sink did with the records it was given, besides dissectable packets. */
+struct pcapng_counters {
+	uint64_t packets;      /* packets written */
+	uint64_t unattributed; /* data records with no connection: not written */
+	uint64_t mirrored;     /* records of a connection's other end, written as "data" */
+	uint64_t h2_desync;    /* HTTP/2 directions whose framing a gap hid: "data" from there */
+	uint64_t h2_oversize;  /* HTTP/2 frames longer than the bound, written cut */
+	uint64_t evicted;      /* connections forgotten for the table's bound */
+};
+
 struct stats_record {
 	uint64_t ts;
 	uint64_t counters[CNT__MAX]; /* summed over CPUs */
@@ -136,6 +146,7 @@ struct stats_record {
 	unsigned int nlibs;
 	const uint64_t *wire; /* handshake tracker counters (HSF__MAX), NULL without the wire */
 	const uint64_t *http; /* http tracker counters (HTTP_C__MAX), NULL if none */
+	const struct pcapng_counters *pcapng; /* NULL without --pcapng */
 	uint64_t handshakes, hs_ambiguous, hs_evicted;
 	unsigned int ifaces, ifaces_failed;
 };

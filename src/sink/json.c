@@ -380,6 +380,16 @@ void json_format_stats(struct buf *b, const struct stats_record *st)
 				   (unsigned long long)st->http[c]);
 		buf_putc(b, '}');
 	}
+	if (st->pcapng) {
+		const struct pcapng_counters *p = st->pcapng;
+
+		buf_printf(b,
+			   ",\"pcapng\":{\"packets\":%llu,\"unattributed\":%llu,\"mirrored\":%llu,"
+			   "\"h2_desync\":%llu,\"h2_oversize\":%llu,\"evicted\":%llu}",
+			   (unsigned long long)p->packets, (unsigned long long)p->unattributed,
+			   (unsigned long long)p->mirrored, (unsigned long long)p->h2_desync,
+			   (unsigned long long)p->h2_oversize, (unsigned long long)p->evicted);
+	}
 	buf_printf(b, ",\"probes_attached\":%llu,\"probes_failed\":%llu,\"libraries\":[",
 		   (unsigned long long)st->probes_attached, (unsigned long long)st->probes_failed);
 	for (unsigned int i = 0; i < st->nlibs; i++) {

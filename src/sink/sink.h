@@ -77,16 +77,6 @@ void pcapng_format_packet(struct buf *b, const struct pcapng_packet *p);
 void pcapng_format_data(struct buf *b, const struct data_record *d, const char *proto,
 			const char *note);
 
-/* What the pcapng sink did with the records it was given, besides dissectable packets. */
-struct pcapng_counters {
-	uint64_t packets;      /* packets written */
-	uint64_t unattributed; /* data records with no connection: not written */
-	uint64_t mirrored;     /* records of a connection's other end, written as "data" */
-	uint64_t h2_desync;    /* HTTP/2 directions whose framing a gap hid: "data" from there */
-	uint64_t h2_oversize;  /* HTTP/2 frames longer than the bound, written cut */
-	uint64_t evicted;      /* connections forgotten for the table's bound */
-};
-
 /* The counters of a pcapng sink (state from pcapng_sink_ops.open). */
 void pcapng_sink_counters(void *sink, struct pcapng_counters *c);
 

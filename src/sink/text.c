@@ -276,6 +276,23 @@ void text_format_stats(struct buf *b, const struct stats_record *st)
 			if (st->http[dropped[i]])
 				buf_printf(b, " (%s %llu)", http_counter_name(dropped[i]),
 					   (unsigned long long)st->http[dropped[i]]);
+		if (st->http[HTTP_C_REDACT_MISSED])
+			buf_printf(b, " (secrets not masked: %llu, split across calls)",
+				   (unsigned long long)st->http[HTTP_C_REDACT_MISSED]);
+	}
+	if (st->pcapng) {
+		const struct pcapng_counters *p = st->pcapng;
+
+		buf_printf(b, ", pcapng %llu packets", (unsigned long long)p->packets);
+		if (p->unattributed)
+			buf_printf(b, " (unattributed not written %llu)",
+				   (unsigned long long)p->unattributed);
+		if (p->h2_desync || p->h2_oversize)
+			buf_printf(b, " (h2 desync %llu, oversize %llu)",
+				   (unsigned long long)p->h2_desync,
+				   (unsigned long long)p->h2_oversize);
+		if (p->evicted)
+			buf_printf(b, " (evicted %llu)", (unsigned long long)p->evicted);
 	}
 	if (lost) {
 		buf_puts(b, " [lost:");
