@@ -616,8 +616,13 @@ static void on_h2_rst(void *ctx, uint32_t id, uint32_t code)
 	struct h2side *side = ctx;
 	struct h2stream *st = stream_get(side->c, id, 0);
 
-	(void)code;
 	if (!st)
+		return;
+	/*
+	 * A server that answered before reading the whole request resets the stream with
+	 * NO_ERROR (RFC 9113 8.1): the body the client had sent still arrives, and counts.
+	 */
+	if (!side->request && !code && st->resp && st->resp_end && st->req && !st->req_end)
 		return;
 	/* a reset stream: what was answered is reported, the rest forgotten */
 	if (st->resp) {
@@ -929,6 +934,13 @@ enum app_proto http_data(struct http_tracker *t, const struct data_record *d, ui
 		k = classify(view, n + take, request);
 		/* joined after the preface: the handshake's ALPN still says HTTP/2 */
 		if (k <= 0 && d->tls && d->tls->has_alpn && !strcmp(d->tls->alpn, "h2"))
+			k = 2;
+		/*
+		 * joined after the preface and the handshake (a connection older than the
+		 * agent): a record of whole, valid frames says HTTP/2 unless the ALPN said not
+		 */
+		if (k < 0 && d->captured == d->len && !(d->tls && d->tls->has_alpn) &&
+		    h2_frames_at(request ? H2_CLIENT : H2_SERVER, d->data, d->captured))
 			k = 2;
 		if (k == 0 && d->captured == d->len) {
 			/* too short to tell (a read of a few bytes): keep it for the next record */

@@ -297,6 +297,27 @@ static int chain_check(const struct h2_parser *p, const uint8_t *s, uint32_t n)
 	return 1;
 }
 
+int h2_frames_at(enum h2_dir dir, const uint8_t *s, size_t n)
+{
+	struct h2_parser p = {.dir = dir};
+	uint32_t blk_sid = 0;
+	int in_block = 0;
+	size_t pos = 0;
+
+	while (pos + FRAME_HDR <= n) {
+		struct frame_hdr f;
+
+		fh_decode(s + pos, &f);
+		if (frame_check(&p, &f, in_block, blk_sid, PROTO_MAX_DATA, 1) >= 0 ||
+		    f.len > n - pos - FRAME_HDR || !payload_ok(&f, s + pos + FRAME_HDR))
+			return 0;
+		in_block = is_block_frame(f.type) && !(f.flags & F_END_HEADERS);
+		blk_sid = f.sid;
+		pos += FRAME_HDR + f.len;
+	}
+	return pos && pos == n;
+}
+
 /* HPACK integer with an n-bit prefix (RFC 7541 5.1); -1 if truncated or over 2^32 - 1. */
 static int hp_int(const uint8_t *s, uint32_t len, uint32_t *pos, int prefix, uint32_t *out)
 {

@@ -238,6 +238,13 @@ void h2_gap(struct h2_parser *p);
  */
 void h2_peer_settings(struct h2_parser *p, const struct h2_setting *s, size_t n);
 
+/*
+ * 1 if s is whole frames end to end that pass every rule of a frame boundary search (see the
+ * top of this file; frames up to the protocol's default 16384 bytes): how a connection joined
+ * midway, whose preface was never seen, is recognised. 0 otherwise.
+ */
+int h2_frames_at(enum h2_dir dir, const uint8_t *s, size_t n);
+
 /* Nonzero while header fields may be left out (HPACK state unknown or not yet known). */
 int h2_hpack_desynced(const struct h2_parser *p);
 /* Nonzero while looking for a frame boundary (nothing is reported). */

@@ -448,3 +448,74 @@ TEST(http2_secret_values_masked_in_place)
 	reset();
 #undef NV
 }
+
+/* An HTTP/2 connection older than the agent (neither preface nor handshake seen, so
+ * d->tls is NULL) is taken for HTTP/2 from records of whole, valid frames. */
+TEST(http2_joined_without_handshake_is_reported)
+{
+	struct conn_tuple c = conn(ROLE_CLIENT);
+	struct http_tracker *t = http_new(16, 0, 0, collect, NULL);
+	uint8_t b[512];
+	size_t n;
+
+	reset();
+	/* stream 3: GET / (0x82 0x84 0x87: static entries only), END_STREAM; then streams 5, 7 */
+	n = frame(b, 1, 5, 3, "\x82\x84\x87", 3);
+	call_bytes(t, &c, DIR_EGRESS, 100, b, n);
+	n = frame(b, 1, 4, 3, "\x88", 1); /* :status 200 */
+	n += frame(b + n, 0, 1, 3, "hello", 5);
+	call_bytes(t, &c, DIR_INGRESS, 200, b, n);
+	n = frame(b, 1, 5, 5, "\x82\x84\x87", 3);
+	call_bytes(t, &c, DIR_EGRESS, 300, b, n);
+	n = frame(b, 1, 4, 5, "\x8d", 1); /* :status 404 */
+	n += frame(b + n, 0, 1, 5, "nope", 4);
+	call_bytes(t, &c, DIR_INGRESS, 400, b, n);
+	n = frame(b, 1, 5, 7, "\x82\x84\x87", 3);
+	call_bytes(t, &c, DIR_EGRESS, 500, b, n);
+	n = frame(b, 1, 4, 7, "\x88", 1);
+	n += frame(b + n, 0, 1, 7, "abc", 3);
+	call_bytes(t, &c, DIR_INGRESS, 600, b, n);
+	n = frame(b, 7, 0, 0, "\0\0\0\7\0\0\0\0", 8); /* GOAWAY: more frames to chain */
+	call_bytes(t, &c, DIR_EGRESS, 700, b, n);
+	http_flush(t);
+	CHECK_EQ_U64(http_counters(t)[HTTP_C_NOT_HTTP], 0);
+	CHECK_EQ_U64(http_counters(t)[HTTP_C_H2_CONNS], 1);
+	/* at least the last stream, once both directions are in step: GET / 200, 3 body bytes */
+	if (CHECK(out.n >= 1))
+		CHECK(strstr(out.json[out.n - 1].p,
+			     "\"protocol\":\"HTTP/2\",\"method\":\"GET\",\"path\":\"/"
+			     "\",\"status\":200"));
+	http_free(t);
+	reset();
+}
+
+/* A server that answers a request before reading its body, then RST_STREAM(NO_ERROR)
+ * (RFC 9113 8.1; nginx does this for a POST to a static file: 405): the record waits for the
+ * body's DATA (10 bytes, END_STREAM) that follows on the same end. */
+TEST(http2_early_answer_then_reset_keeps_request_body)
+{
+	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+	struct conn_tuple s = conn(ROLE_SERVER);
+	struct http_tracker *t = http_new(16, 0, 0, collect, NULL);
+	uint8_t b[512];
+	size_t n;
+
+	reset();
+	memcpy(b, preface, 24);
+	n = 24 + frame(b + 24, 4, 0, 0, "", 0);
+	n += frame(b + n, 1, 4, 1, "\x83\x84\x87", 3); /* POST /, no END_STREAM */
+	call_bytes(t, &s, DIR_INGRESS, 100, b, n);
+	n = frame(b, 4, 0, 0, "", 0);
+	n += frame(b + n, 1, 4, 1, "\x8d", 1); /* :status 404 */
+	n += frame(b + n, 0, 1, 1, "nope", 4);
+	call_bytes(t, &s, DIR_EGRESS, 200, b, n);
+	n = frame(b, 3, 0, 1, "\0\0\0\0", 4); /* RST_STREAM NO_ERROR */
+	call_bytes(t, &s, DIR_EGRESS, 210, b, n);
+	n = frame(b, 0, 1, 1, "0123456789", 10); /* the body, read after the answer */
+	call_bytes(t, &s, DIR_INGRESS, 300, b, n);
+	http_flush(t);
+	if (CHECK_EQ_U64(out.n, 1))
+		CHECK(strstr(out.json[0].p, "\"req_body_len\":10,\"resp_body_len\":4"));
+	http_free(t);
+	reset();
+}
