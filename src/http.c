@@ -76,6 +76,7 @@ struct hconn {
 	struct h2side side[2];
 	struct h2stream *streams;    /* MAX_STREAMS */
 	uint8_t h2_gaps;	     /* the request direction lost bytes */
+	uint8_t h2_waiting;	     /* responses wait for the request direction's boundary */
 	uint64_t h2_fed[2];	     /* [request?]: bytes fed to the HTTP/2 parser */
 	uint64_t rec_at;	     /* the stream offset of the record being fed */
 	struct msg *q_head, *q_tail; /* requests parsed, oldest first */
@@ -518,9 +519,15 @@ static void stream_end(struct hconn *c, struct h2stream *st)
 /*
  * A response is complete: one record, with its request if that was seen. A request still
  * sending its body waits for it, unless that direction lost bytes and its end may never show.
+ * While the request direction looks for a frame boundary (joined midway), a response whose
+ * request is not known waits: the boundary search may yet replay the request's HEADERS.
  */
 static void stream_emit(struct hconn *c, struct h2stream *st)
 {
+	if (st->resp && st->resp_end && !st->req && h2_frames_lost(c->h2[1])) {
+		c->h2_waiting = 1;
+		return;
+	}
 	if (st->resp && st->resp_end &&
 	    (st->req_end || !st->req || h2_frames_lost(c->h2[1]) || c->h2_gaps)) {
 		emit(c, st->req, st->resp);
@@ -891,6 +898,12 @@ static void feed_any(struct hconn *c, const struct data_record *d, int request)
 		c->rec_at = c->h2_fed[request];
 		c->h2_fed[request] += d->captured;
 		h2_feed(c->h2[request], d->data, d->captured, &h2_cb, &c->side[request]);
+		if (c->h2_waiting && !h2_frames_lost(c->h2[1])) {
+			/* in step again: what was not replayed will not be */
+			c->h2_waiting = 0;
+			for (int i = 0; i < MAX_STREAMS; i++)
+				stream_emit(c, &c->streams[i]);
+		}
 		if (d->captured < d->len) {
 			/* stream ids say what belongs where: only this direction's framing is lost
 			 */
