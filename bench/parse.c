@@ -395,7 +395,7 @@ int main(int argc, char **argv)
 	if (rounds < 1 || rounds > MAX_ROUNDS || secs <= 0 || secs > 60 || nstreams < 1)
 		goto usage;
 	streams = calloc(nstreams, sizeof(*streams));
-	tracker = http_new(1024, 1, count_http, NULL);
+	tracker = http_new(1024, 1, 0, count_http, NULL);
 	if (!streams || !tracker)
 		die("out of memory");
 	for (int i = 0; i < nstreams; i++) {

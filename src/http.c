@@ -36,6 +36,7 @@ struct msg {
 	uint64_t body_len;
 	int status, minor, done;
 	uint8_t h2;
+	uint8_t body_partial; /* bytes of the body were lost: body_len is a lower bound */
 	uint32_t method_off, method_len, path_off, path_len;
 	unsigned int n, redacted;
 	uint8_t truncated;
@@ -90,6 +91,7 @@ struct hconn {
 	 */
 	uint64_t req_seen, resp_done;
 	uint8_t unsure;
+	uint32_t trusted; /* unsure 2: queued requests that came before the loss, still paired */
 	uint64_t
 		start_ts[2]; /* [request?]: the record that carried the next message's first byte */
 	const struct data_record *d; /* the record being fed */
@@ -292,6 +294,7 @@ static void emit(struct hconn *c, const struct msg *req, const struct msg *resp)
 		r.req_headers = rq;
 		r.n_req_headers = req->n;
 		r.req_body_len = req->body_len;
+		r.req_body_partial = req->body_partial;
 		r.req_body = req->pv;
 		r.req_body_kept = req->pv_len;
 		r.headers_truncated |= req->truncated;
@@ -341,8 +344,10 @@ static void on_req_body(void *ctx, const uint8_t *p, size_t n)
 {
 	struct hconn *c = ctx;
 
-	if (c->cur_req)
+	if (c->cur_req) {
+		c->cur_req->body_len += n; /* so far: a lower bound if the rest is lost */
 		msg_body(c->t, c->cur_req, p, n);
+	}
 }
 
 static void on_resp_body(void *ctx, const uint8_t *p, size_t n)
@@ -360,6 +365,8 @@ static void on_req_headers_done(void *ctx, const struct h1_head *head)
 	/* the response parser must know a HEAD's or CONNECT's answer has no body */
 	h1_response_to(&c->resp, head->req_kind);
 }
+
+static void queue_push(struct hconn *c, struct msg *m);
 
 static void on_req_done(void *ctx, uint64_t body_len)
 {
@@ -383,6 +390,11 @@ static void on_req_done(void *ctx, uint64_t body_len)
 		c->t->c[HTTP_C_DROPPED_REQ]++;
 		return;
 	}
+	queue_push(c, m);
+}
+
+static void queue_push(struct hconn *c, struct msg *m)
+{
 	if (c->nq == MAX_REQS) {
 		struct msg *old = c->q_head;
 
@@ -437,7 +449,9 @@ static void on_resp_done(void *ctx, uint64_t body_len)
 		return;
 	}
 	c->resp_done++;
-	req = c->unsure ? NULL : c->q_head;
+	req = !c->unsure || (c->unsure == 2 && c->trusted) ? c->q_head : NULL;
+	if (req && c->unsure)
+		c->trusted--;
 	if (!req && !c->unsure && c->cur_req && !c->cur_req->resp) {
 		/* a server may answer before the request body is all there (an early 404, 413) */
 		c->cur_req->resp = resp;
@@ -856,6 +870,29 @@ static int classify(const uint8_t *p, uint32_t n, int request)
 /* Bytes were lost where pairing depends on them: stop pairing until it is safe again. */
 static void lose_sync(struct hconn *c, int request)
 {
+	if (request && !c->unsure) {
+		/*
+		 * Requests sent before the lost bytes are still answered first, in order, and
+		 * then the request the loss cut (its body length a lower bound). What the lost
+		 * bytes held is answered after those: no pairing from there on.
+		 */
+		struct msg *m = c->cur_req;
+
+		c->cur_req = NULL;
+		if (m && m->resp) {
+			m->body_partial = 1;
+			emit(c, m, m->resp);
+			free(m->resp);
+			free(m);
+		} else if (m) {
+			m->body_partial = 1;
+			queue_push(c, m);
+		}
+		c->unsure = 2;
+		c->trusted = c->nq;
+		return;
+	}
+	c->trusted = 0;
 	if (!request && c->cur_resp) {
 		/* the response whose tail was lost was still a response: it answered a request */
 		if (c->cur_resp->status >= 200 || c->cur_resp->status == 101)

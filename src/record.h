@@ -108,6 +108,7 @@ struct http_record {
 	unsigned int n_req_headers, n_resp_headers;
 	uint8_t headers_truncated; /* more headers than the record keeps */
 	uint64_t req_body_len, resp_body_len;
+	uint8_t req_body_partial; /* request body bytes were lost: req_body_len is a lower bound */
 	const uint8_t *req_body, *resp_body; /* their first bytes (--body-preview) */
 	uint32_t req_body_kept, resp_body_kept;
 	int grpc_status;	  /* from grpc-status (trailers); -1 when absent */

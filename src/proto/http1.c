@@ -859,6 +859,17 @@ int h1_skip(struct h1_parser *p, uint64_t n, const struct h1_callbacks *cb, void
 		}
 		return 0;
 	}
+	/*
+	 * A chunk's data and the CRLF that must end it (a writer that sends one chunk per
+	 * call, cut by --max-capture): the next chunk-size line is where the parser stands.
+	 * Were those two bytes not CRLF, that line fails to parse and the parser resyncs.
+	 */
+	if (p->state == S_CHUNK_DATA && p->remaining <= UINT64_MAX - 2 && n == p->remaining + 2) {
+		p->body_len += p->remaining;
+		p->remaining = 0;
+		p->state = S_CHUNK_SIZE;
+		return 0;
+	}
 	if (p->state == S_BODY_EOF) {
 		p->body_len += n;
 		return 0;

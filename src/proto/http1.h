@@ -186,8 +186,9 @@ int h1_idle(const struct h1_parser *p);
 
 /*
  * n bytes of the stream exist but were not seen (cut by a capture limit). Inside a body whose
- * extent is known they are counted as body bytes and the parser stays in sync (returns 0);
- * anywhere else this is h1_gap() (returns 1).
+ * extent is known (a chunk's data, with the CRLF ending it when n reaches exactly that far)
+ * they are counted as body bytes and the parser stays in sync (returns 0); anywhere else this
+ * is h1_gap() (returns 1).
  */
 int h1_skip(struct h1_parser *p, uint64_t n, const struct h1_callbacks *cb, void *ctx);
 

@@ -288,6 +288,8 @@ void json_format_http(struct buf *b, const struct http_record *h)
 	put_headers(b, "resp_headers", h->resp_headers, h->n_resp_headers);
 	put_key_uint(b, "req_body_len", h->req_body_len);
 	put_key_uint(b, "resp_body_len", h->resp_body_len);
+	if (h->req_body_partial)
+		buf_puts(b, ",\"req_body_partial\":true");
 	if (h->req_body_kept) {
 		buf_puts(b, ",\"req_body_preview\":\"");
 		buf_put_base64(b, h->req_body, h->req_body_kept);

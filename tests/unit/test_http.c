@@ -519,3 +519,34 @@ TEST(http2_early_answer_then_reset_keeps_request_body)
 	http_free(t);
 	reset();
 }
+
+/*
+ * Request bytes lost where their extent is not known: the request the loss cut is still the
+ * oldest one unanswered, so the next response pairs with it (its body length a lower bound,
+ * req_body_partial); what the lost bytes held is unknown, so later responses are unpaired.
+ */
+TEST(request_loss_pairs_the_cut_request_then_stops)
+{
+	struct conn_tuple c = conn(ROLE_CLIENT);
+	struct http_tracker *t = http_new(16, 0, 0, collect, NULL);
+
+	reset();
+	call(t, &c, DIR_EGRESS, 100, "GET /q HTTP/1.1\r\nHost: x\r\n\r\n", TRUNC_NONE);
+	call(t, &c, DIR_EGRESS, 110,
+	     "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123",
+	     TRUNC_LIMIT);
+	call(t, &c, DIR_INGRESS, 200, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na", TRUNC_NONE);
+	call(t, &c, DIR_INGRESS, 210, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
+	     TRUNC_NONE);
+	call(t, &c, DIR_INGRESS, 220, "HTTP/1.1 204 No Content\r\n\r\n", TRUNC_NONE);
+	if (CHECK_EQ_U64(out.n, 3)) {
+		CHECK(strstr(out.json[0].p, "\"method\":\"GET\",\"path\":\"/q\",\"status\":200"));
+		CHECK(!strstr(out.json[0].p, "req_body_partial"));
+		CHECK(strstr(out.json[1].p, "\"method\":\"POST\",\"path\":\"/x\",\"status\":201"));
+		CHECK(strstr(out.json[1].p, "\"req_body_len\":4,\"resp_body_len\":0"));
+		CHECK(strstr(out.json[1].p, "\"req_body_partial\":true"));
+		CHECK(strstr(out.json[2].p, "\"method\":null,\"path\":null,\"status\":204"));
+	}
+	http_free(t);
+	reset();
+}
