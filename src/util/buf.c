@@ -40,22 +40,12 @@ int buf_reserve(struct buf *b, size_t n)
 	return 0;
 }
 
-void buf_put(struct buf *b, const void *p, size_t n)
+void buf_put_slow(struct buf *b, const void *p, size_t n)
 {
-	if (buf_reserve(b, n))
+	if (buf_reserve(b, n) || !n)
 		return;
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
-}
-
-void buf_putc(struct buf *b, char c)
-{
-	buf_put(b, &c, 1);
-}
-
-void buf_puts(struct buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)
