@@ -27,7 +27,7 @@ sys.stdout.buffer.write(re.sub(rb"(?im)^((?:authorization|proxy-authorization|co
 ok=1
 for mode in redact no-redact text text-data; do
 	case $mode in
-	redact) args=(--format json -o "$E2E_TMP/$mode.out") ;;
+	redact) args=(--format json -o "$E2E_TMP/$mode.out" --pcapng "$E2E_TMP/$mode.pcapng") ;;
 	no-redact) args=(--format json -o "$E2E_TMP/$mode.out" --no-redact) ;;
 	text) args=(-o "$E2E_TMP/$mode.out") ;;
 	text-data) args=(-o "$E2E_TMP/$mode.out" --data) ;;
@@ -63,6 +63,11 @@ for mode in redact no-redact text text-data; do
 		mask "$E2E_TMP/response" >"$E2E_TMP/response.x"
 		cmp -s "$E2E_TMP/request" "$E2E_TMP/request.x" && fail "test bug: nothing to mask in the request"
 		nreq=2 nresp=1
+		# the pcapng file holds the same masked bytes: tshark reads the masked headers
+		grep -aqE 'abc123secret|s3cr3t-t0ken|xyz789secret' "$E2E_TMP/$mode.pcapng" &&
+			{ ok=0; echo "FAIL: a secret in the pcapng file"; }
+		tshark -r "$E2E_TMP/$mode.pcapng" -T fields -e http.authorization 2>/dev/null |
+			grep -qx '\*\{19\}' || { ok=0; echo "FAIL: tshark does not read a masked Authorization in the pcapng"; }
 	else
 		cp "$E2E_TMP/request" "$E2E_TMP/request.x"
 		cp "$E2E_TMP/response" "$E2E_TMP/response.x"

@@ -5,7 +5,8 @@
 # data records each secret value is overwritten in place: its string's Huffman bit cleared and
 # every byte a '*', so an independent HPACK decoder (python's hpack) reads the very same
 # headers with those values as '*' runs, and the records keep their lengths. The http records
-# mask them too. With --no-redact the decoder reads the real values.
+# mask them too, and so does --pcapng: tshark decodes the file's header blocks with the values
+# as '*' runs. With --no-redact the decoder reads the real values.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -50,7 +51,7 @@ PYEOF
 hdrs=(-H 'Cookie: session=abc123secret' -H 'Authorization: Bearer s3cr3t-t0ken')
 ok=1
 for mode in redact no-redact; do
-	args=(--format json -o "$E2E_TMP/$mode.jsonl" --max-capture 262144)
+	args=(--format json -o "$E2E_TMP/$mode.jsonl" --max-capture 262144 --pcapng "$E2E_TMP/$mode.pcapng")
 	[ $mode = no-redact ] && args+=(--no-redact)
 	ts_start "${args[@]}"
 	# two requests on one connection: the second refers to the first's table entries
@@ -79,6 +80,12 @@ for mode in redact no-redact; do
 				{ ok=0; echo "FAIL: response $i: set-cookie is not a run of '*'"; }
 		done
 		grep -E 'abc123secret|s3cr3t-t0ken|xyz789secret' "$out" && { ok=0; echo "FAIL: a secret in the records"; }
+		tshark -r "$E2E_TMP/$mode.pcapng" -T fields -e http2.header.name -e http2.header.value \
+			>"$E2E_TMP/$mode.tshark" 2>/dev/null || { ok=0; echo "FAIL: tshark cannot read the pcapng"; }
+		grep -E 'abc123secret|s3cr3t-t0ken|xyz789secret' "$E2E_TMP/$mode.tshark" &&
+			{ ok=0; echo "FAIL: tshark reads a secret in the pcapng"; }
+		[ "$(grep -oE ',\*+(,|$)' "$E2E_TMP/$mode.tshark" | wc -l)" -ge 4 ] ||
+			{ ok=0; cat "$E2E_TMP/$mode.tshark"; echo "FAIL: tshark does not read the masked values in the pcapng"; }
 		grep '"type":"http"' "$out" | grep -q '"authorization":"\*\{19\}"' ||
 			{ ok=0; echo "FAIL: http records do not mask authorization"; }
 		$PY -c '
@@ -90,6 +97,8 @@ sys.exit(0 if n >= 3 else 1)' "$out" || { ok=0; echo "FAIL: data records do not 
 			{ ok=0; echo "FAIL: --no-redact: the real authorization is not there"; }
 		grep -qF '["set-cookie", "id=xyz789secret; Path=/"]' "$E2E_TMP/$mode.resp" ||
 			{ ok=0; echo "FAIL: --no-redact: the real set-cookie is not there"; }
+		tshark -r "$E2E_TMP/$mode.pcapng" -T fields -e http2.header.value 2>/dev/null | grep -q 's3cr3t-t0ken' ||
+			{ ok=0; echo "FAIL: --no-redact: tshark does not read the real authorization in the pcapng"; }
 	fi
 done
 $PY -c '
