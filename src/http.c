@@ -19,8 +19,9 @@
 
 enum { ST_UNKNOWN, ST_HTTP1, ST_HTTP2, ST_NOT_HTTP };
 
-#define MAX_STREAMS 64 /* HTTP/2 streams followed at once per connection */
-#define MAX_MASKS   64 /* byte ranges masked in one data record */
+#define MAX_STREAMS 64			/* HTTP/2 streams followed at once per connection */
+#define MAX_MASKS   64			/* byte ranges masked in one data record */
+#define H2_WAIT_NS  (1000 * 1000000ull) /* a response waits this long for its request */
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -78,6 +79,7 @@ struct hconn {
 	struct h2stream *streams;    /* MAX_STREAMS */
 	uint8_t h2_gaps;	     /* the request direction lost bytes */
 	uint8_t h2_waiting;	     /* responses wait for the request direction's boundary */
+	uint64_t h2_wait_since;	     /* ... since then (CLOCK_MONOTONIC ns) */
 	uint64_t h2_fed[2];	     /* [request?]: bytes fed to the HTTP/2 parser */
 	uint64_t rec_at;	     /* the stream offset of the record being fed */
 	struct msg *q_head, *q_tail; /* requests parsed, oldest first */
@@ -113,6 +115,7 @@ struct http_tracker {
 	http_emit_fn emit;
 	void *ctx;
 	uint64_t c[HTTP_C__MAX];
+	uint32_t nwaiting;		   /* connections whose responses wait (h2_waiting) */
 	struct http_mask masks[MAX_MASKS]; /* of the record being fed */
 	unsigned int nmasks, nmasked;
 };
@@ -512,11 +515,17 @@ static struct h2stream *stream_get(struct hconn *c, uint32_t id, int create)
 	if (!create)
 		return NULL;
 	if (!free_slot) {
-		/* the lowest id is the oldest stream: forget it, counted */
+		/*
+		 * The lowest id is the oldest stream: forget it, counted; a response already
+		 * complete (waiting for its request) is reported as it is.
+		 */
+		if (oldest->resp && oldest->resp_end)
+			emit(c, oldest->req, oldest->resp);
+		else
+			c->t->c[HTTP_C_H2_STREAMS_DROPPED]++;
 		free(oldest->req);
 		free(oldest->resp);
 		memset(oldest, 0, sizeof(*oldest));
-		c->t->c[HTTP_C_H2_STREAMS_DROPPED]++;
 		free_slot = oldest;
 	}
 	free_slot->id = id;
@@ -539,6 +548,10 @@ static void stream_end(struct hconn *c, struct h2stream *st)
 static void stream_emit(struct hconn *c, struct h2stream *st)
 {
 	if (st->resp && st->resp_end && !st->req && h2_frames_lost(c->h2[1])) {
+		if (!c->h2_waiting) {
+			c->h2_wait_since = c->last;
+			c->t->nwaiting++;
+		}
 		c->h2_waiting = 1;
 		return;
 	}
@@ -713,6 +726,24 @@ static void on_h2_literal(void *ctx, const char *name, size_t name_len, uint64_t
 	t->nmasked++;
 }
 
+/* Responses that waited for their requests are reported with what is known. */
+static void h2_release(struct hconn *c)
+{
+	if (c->h2_waiting)
+		c->t->nwaiting--;
+	c->h2_waiting = 0;
+	for (int i = 0; i < MAX_STREAMS; i++) {
+		struct h2stream *st = &c->streams[i];
+
+		if (st->resp && st->resp_end && (!st->req || h2_frames_lost(c->h2[1]))) {
+			emit(c, st->req, st->resp);
+			stream_end(c, st);
+		} else {
+			stream_emit(c, st);
+		}
+	}
+}
+
 static const struct h2_callbacks h2_cb = {
 	.on_literal = on_h2_literal,
 	.on_headers = on_h2_headers,
@@ -785,6 +816,8 @@ static void conn_free(struct http_tracker *t, struct hconn *c, int report)
 		pp = &(*pp)->hnext;
 	*pp = c->hnext;
 	lru_unlink(c);
+	if (c->h2_waiting)
+		t->nwaiting--; /* reported below (h2_stop) */
 	t->c[HTTP_C_DROPPED_REQ] += c->nq;
 	while (c->q_head) {
 		struct msg *m = c->q_head;
@@ -935,12 +968,8 @@ static void feed_any(struct hconn *c, const struct data_record *d, int request)
 		c->rec_at = c->h2_fed[request];
 		c->h2_fed[request] += d->captured;
 		h2_feed(c->h2[request], d->data, d->captured, &h2_cb, &c->side[request]);
-		if (c->h2_waiting && !h2_frames_lost(c->h2[1])) {
-			/* in step again: what was not replayed will not be */
-			c->h2_waiting = 0;
-			for (int i = 0; i < MAX_STREAMS; i++)
-				stream_emit(c, &c->streams[i]);
-		}
+		if (c->h2_waiting && !h2_frames_lost(c->h2[1]))
+			h2_release(c); /* in step again: what was not replayed will not be */
 		if (d->captured < d->len) {
 			/* stream ids say what belongs where: only this direction's framing is lost
 			 */
@@ -1074,6 +1103,10 @@ void http_expire(struct http_tracker *t, uint64_t now, uint64_t idle_ns)
 {
 	while (t->lru.prev != &t->lru && now - t->lru.prev->last > idle_ns)
 		conn_free(t, t->lru.prev, 1);
+	/* a response waits for its request's replay at most H2_WAIT_NS */
+	for (struct hconn *c = t->lru.next; t->nwaiting && c != &t->lru; c = c->next)
+		if (c->h2_waiting && now - c->h2_wait_since > H2_WAIT_NS)
+			h2_release(c);
 }
 
 void http_flush(struct http_tracker *t)

@@ -550,3 +550,31 @@ TEST(request_loss_pairs_the_cut_request_then_stops)
 	http_free(t);
 	reset();
 }
+
+/*
+ * Joined midway, the request direction still looking for a frame boundary: a complete
+ * response waits for its request's replay, at most H2_WAIT_NS, then is reported without it.
+ */
+TEST(http2_response_waits_for_request_replay_then_goes_alone)
+{
+	struct conn_tuple c = conn(ROLE_CLIENT);
+	struct http_tracker *t = http_new(16, 0, 0, collect, NULL);
+	uint8_t b[256];
+	size_t n;
+
+	reset();
+	n = frame(b, 1, 5, 5, "\x82\x84\x87", 3); /* one frame: no chain to confirm it yet */
+	call_bytes(t, &c, DIR_EGRESS, 100, b, n);
+	/* three frames: the response direction's boundary is certain */
+	n = frame(b, 1, 4, 5, "\x88", 1);
+	n += frame(b + n, 0, 1, 5, "hello", 5);
+	n += frame(b + n, 6, 0, 0, "pingpong", 8);
+	call_bytes(t, &c, DIR_INGRESS, 200, b, n);
+	http_expire(t, 300, 60000000000ull);
+	CHECK_EQ_U64(out.n, 0); /* still waiting */
+	http_expire(t, 200 + 2000000000ull, 60000000000ull);
+	if (CHECK_EQ_U64(out.n, 1))
+		CHECK(strstr(out.json[0].p, "\"method\":null,\"path\":null,\"status\":200"));
+	http_free(t);
+	reset();
+}
