@@ -406,7 +406,9 @@ static int add_sink(struct agent *ag, const struct sink_ops *ops, const struct s
 
 	k->s = ops->open(o);
 	if (!k->s) {
-		pr_warn("%s: %s\n", what, strerror(errno));
+		const char *arg = o->path ? o->path : o->addr;
+
+		pr_warn("%s%s%s: %s\n", what, arg ? " " : "", arg ? arg : "", strerror(errno));
 		return -errno;
 	}
 	k->ops = ops;
@@ -428,14 +430,14 @@ static int open_sinks(struct agent *ag, struct sink_opts *o)
 		struct sink_opts po = *o;
 
 		po.path = cfg->pcapng; /* created or truncated, mode 0600 */
-		err = add_sink(ag, &pcapng_sink_ops, &po, cfg->pcapng, 1);
+		err = add_sink(ag, &pcapng_sink_ops, &po, "--pcapng", 1);
 		ag->pcapng = err ? NULL : ag->sinks[ag->nsinks - 1].s;
 	}
 	if (!err && cfg->metrics) {
 		struct sink_opts mo = *o;
 
 		mo.addr = cfg->metrics;
-		err = add_sink(ag, &metrics_sink_ops, &mo, "metrics", 0);
+		err = add_sink(ag, &metrics_sink_ops, &mo, "--metrics", 0);
 	}
 	return err;
 }

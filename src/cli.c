@@ -8,6 +8,7 @@
 
 #include "bpf/abi.h"
 #include "cli.h"
+#include "sink/sink.h"
 
 const char *argp_program_version = "tlsscope 0.1";
 
@@ -232,9 +233,21 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_PCAPNG:
 		cfg->pcapng = arg;
 		break;
-	case OPT_METRICS:
+	case OPT_METRICS: {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (metrics_parse_addr(arg, &ss, &len)) {
+			argp_error(state,
+				   "invalid metrics address '%.64s': expected ADDR:PORT, e.g. "
+				   "127.0.0.1:9464, [::1]:9464 or :9464 (every address), port 1 to "
+				   "65535",
+				   arg);
+			return EINVAL;
+		}
 		cfg->metrics = arg;
 		break;
+	}
 	case 'v':
 		cfg->verbose++;
 		break;

@@ -816,10 +816,8 @@ static void *metrics_open(const struct sink_opts *opts)
 	s->lfd = s->epfd = s->tfd = -1;
 	for (unsigned int i = 0; i < MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
+	/* the agent says what failed, with the address (cli.c checked its form) */
 	if (metrics_parse_addr(opts->addr, &ss, &len)) {
-		pr_warn("metrics: invalid address '%s': expected ADDR:PORT, e.g. 127.0.0.1:9464, "
-			"[::1]:9464 or :9464 (every address), with a port from 1 to 65535\n",
-			opts->addr ? opts->addr : "");
 		err = -EINVAL;
 		goto cleanup;
 	}
@@ -836,7 +834,6 @@ static void *metrics_open(const struct sink_opts *opts)
 	}
 	if (s->lfd < 0) {
 		err = s->lfd;
-		pr_warn("metrics: listen on %s: %s\n", opts->addr, strerror(-err));
 		goto cleanup;
 	}
 	s->m = metrics_new();
@@ -844,14 +841,11 @@ static void *metrics_open(const struct sink_opts *opts)
 	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (!s->m || s->epfd < 0 || s->tfd < 0) {
 		err = s->m ? -errno : -ENOMEM;
-		pr_warn("metrics: set up: %s\n", strerror(-err));
 		goto cleanup;
 	}
 	if ((err = watch(s, EPOLL_CTL_ADD, s->lfd, EPOLLIN, TAG_LISTEN)) ||
-	    (err = watch(s, EPOLL_CTL_ADD, s->tfd, EPOLLIN, TAG_TIMER))) {
-		pr_warn("metrics: set up: %s\n", strerror(-err));
+	    (err = watch(s, EPOLL_CTL_ADD, s->tfd, EPOLLIN, TAG_TIMER)))
 		goto cleanup;
-	}
 	return s;
 cleanup:
 	metrics_close(s);
