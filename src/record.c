@@ -6,6 +6,8 @@ const char *tls_lib_name(enum tls_lib lib)
 	switch (lib) {
 	case LIB_OPENSSL:
 		return "openssl";
+	case LIB_GNUTLS:
+		return "gnutls";
 	default:
 		return "unknown";
 	}

@@ -33,6 +33,7 @@ enum event_type {
 enum tls_lib {
 	LIB_UNKNOWN = 0,
 	LIB_OPENSSL = 1,
+	LIB_GNUTLS = 2,
 	LIB__MAX,
 };
 

@@ -40,6 +40,7 @@ struct tls_adapter {
 };
 
 extern const struct tls_adapter openssl_adapter;
+extern const struct tls_adapter gnutls_adapter;
 
 /* Every adapter, NULL-ended. */
 extern const struct tls_adapter *const tls_adapters[];

@@ -5,6 +5,7 @@
 
 const struct tls_adapter *const tls_adapters[] = {
 	&openssl_adapter,
+	&gnutls_adapter,
 	NULL,
 };
 

@@ -5,13 +5,14 @@
 Every subcommand first loads the whole file and checks that every line is one JSON object
 that follows the contract (docs/json-schema.md, design.md "The JSON lines contract"); then:
 
-  stream FILE --pid P --dir D --comm C --local IP:PORT --remote IP:PORT --role R
+  stream FILE --pid P --dir D --comm C --local IP:PORT --remote IP:PORT --role R [--lib L]
          [--netns N] [--cgroup-id G] [--after NS] [--before NS] [--any-tid]
          (--expect-file F | --expect-hex H | --expect-str S)
          [--single] [--len N] [--captured N] [--truncated max_capture|lost] [--redacted N]
          [--want-attribution A]...
       The data records of pid P in direction D, in call order, carry exactly the expected
-      bytes (concatenated), and every one of them has exactly these fields (tid == pid unless
+      bytes (concatenated), and every one of them has exactly these fields (lib: openssl
+      unless --lib; tid == pid unless
       --any-tid; ts within [--after, --before] when given). With --single
       there must be exactly one such record; --len/--captured/--truncated then describe it
       and its data must be the first `captured` expected bytes. --redacted N: the records'
@@ -367,8 +368,8 @@ def cmd_stream(a, data, records):
             problems.append(f"fd {r['fd']!r} is not a non-negative int")
         if r["attribution"] not in ATTRIBUTIONS_ATTRIBUTED:
             problems.append(f"attribution {r['attribution']!r} not in {ATTRIBUTIONS_ATTRIBUTED}")
-        if r["lib"] != "openssl":
-            problems.append(f"lib {r['lib']!r} != 'openssl'")
+        if r["lib"] != a.lib:
+            problems.append(f"lib {r['lib']!r} != {a.lib!r}")
         if not a.single:
             if r["len"] == 0:
                 problems.append("len is 0 (calls that move nothing must not be records)")
@@ -518,6 +519,7 @@ def main():
     s.add_argument("--local", required=True)
     s.add_argument("--remote", required=True)
     s.add_argument("--role", choices=("client", "server"), required=True)
+    s.add_argument("--lib", default="openssl", help="the library that moved the bytes")
     s.add_argument("--netns", type=int)
     s.add_argument("--cgroup-id", type=int)
     s.add_argument("--after", type=int, help="every ts is >= this (unix ns)")

@@ -157,6 +157,32 @@ TEST(system_libssl_exported_only)
 	CHECK_EQ_U64(plan.sites[0].cost, SITE_SINGLESTEP);
 }
 
+TEST(system_libgnutls_probes_send2_not_send)
+{
+	const char *path = "/usr/lib/x86_64-linux-gnu/libgnutls.so.30";
+	struct site_plan plan;
+
+	if (access(path, R_OK)) {
+		fprintf(stderr, "  (no %s: skipped)\n", path);
+		return;
+	}
+	if (!CHECK_EQ_U64(sites_plan(path, &gnutls_adapter, 0, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 0);
+	if (!CHECK_EQ_U64(plan.n, 4))
+		return;
+	/* gnutls_record_send jumps into send2: probing both would nest. */
+	CHECK_STR_EQ(plan.sites[0].fn->sym, "gnutls_record_send2");
+	CHECK_EQ_U64(plan.sites[0].fn->dir, DIR_EGRESS);
+	CHECK_STR_EQ(plan.sites[1].fn->sym, "gnutls_record_recv");
+	CHECK_STR_EQ(plan.sites[2].fn->sym, "gnutls_record_recv_seq");
+	CHECK_STR_EQ(plan.sites[3].fn->sym, "gnutls_record_send_range");
+	for (unsigned int i = 0; i < plan.n; i++) {
+		CHECK_EQ_U64(plan.sites[i].fn->ex, 0);
+		CHECK(plan.sites[i].offset != 0);
+	}
+}
+
 TEST(elf_offsets_and_reads)
 {
 	struct elf_file *ef = elf_file__open("/proc/self/exe");

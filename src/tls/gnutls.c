@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+/*
+ * GnuTLS 3.x, as a shared library (libgnutls.so.30).
+ *
+ * Every function here is `ssize_t f(session, data, size, ...)` and returns the byte count or
+ * a negative error code. gnutls_record_send is a tail jump to gnutls_record_send2 (through
+ * the PLT), so probing send2 alone gives one record for either. gnutls_record_recv and
+ * gnutls_record_recv_seq each jump to an internal receive function without calling one
+ * another; gnutls_record_send_range does not call send2.
+ */
+#include "tls/adapter.h"
+
+static const struct tls_func funcs[] = {
+	{"gnutls_record_send2", NULL, DIR_EGRESS, 0, 0},
+	{"gnutls_record_recv", NULL, DIR_INGRESS, 0, 0},
+	{"gnutls_record_recv_seq", NULL, DIR_INGRESS, 0, 1},
+	{"gnutls_record_send_range", NULL, DIR_EGRESS, 0, 1},
+};
+
+/* GnuTLS before 3.6.3 has no send2: its gnutls_record_send is the real thing. */
+static const struct tls_func fallback[] = {
+	{"gnutls_record_send", NULL, DIR_EGRESS, 0, 0},
+	{"gnutls_record_recv", NULL, DIR_INGRESS, 0, 0},
+	{"gnutls_record_recv_seq", NULL, DIR_INGRESS, 0, 1},
+	{"gnutls_record_send_range", NULL, DIR_EGRESS, 0, 1},
+};
+
+static const char *const sonames[] = {"libgnutls.so.", NULL};
+
+static const char *const system_paths[] = {
+	"/usr/lib/x86_64-linux-gnu/libgnutls.so.30",
+	"/usr/lib/aarch64-linux-gnu/libgnutls.so.30",
+	"/lib64/libgnutls.so.30",
+	"/usr/lib64/libgnutls.so.30",
+	NULL,
+};
+
+const struct tls_adapter gnutls_adapter = {
+	.name = "gnutls",
+	.lib = LIB_GNUTLS,
+	.sonames = sonames,
+	.funcs = funcs,
+	.nfuncs = sizeof(funcs) / sizeof(funcs[0]),
+	.fallback = fallback,
+	.nfallback = sizeof(fallback) / sizeof(fallback[0]),
+	.system_paths = system_paths,
+};
