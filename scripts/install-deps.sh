@@ -16,6 +16,8 @@ packages=(
 	nghttp2-client
 	# an independent HPACK decoder for the HTTP/2 redaction test, and an HTTP/2 client
 	python3-h2
+	# GnuTLS as a traced client (gnutls-cli)
+	gnutls-bin
 	# --metrics: a real scraper and the exposition linter (prometheus, promtool)
 	prometheus
 	# handshake tests: captures and an independent JA3 (tshark), raw packets (tcpdump)
