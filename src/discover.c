@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,25 @@ static void report_paths(const char *const *paths, const struct tls_adapter *ada
 	}
 }
 
+/* Where distributions keep shared libraries; an adapter names its files. */
+static const char *const system_lib_dirs[] = {
+	"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", NULL,
+};
+
+static void report_system_files(const struct tls_adapter *adapter, discover_fn fn, void *ctx)
+{
+	char path[PATH_MAX];
+
+	for (const char *const *f = adapter->system_files; f && *f; f++) {
+		for (const char *const *d = system_lib_dirs; *d; d++) {
+			const char *one[] = {path, NULL};
+
+			snprintf(path, sizeof(path), "%s/%s", *d, *f);
+			report_paths(one, adapter, fn, ctx);
+		}
+	}
+}
+
 int discover_all(discover_fn fn, void *ctx)
 {
 	struct dirent *d;
@@ -116,6 +136,6 @@ int discover_all(discover_fn fn, void *ctx)
 	closedir(dir);
 	report_paths(loader_paths, NULL, fn, ctx);
 	for (const struct tls_adapter *const *a = tls_adapters; *a; a++)
-		report_paths((*a)->system_paths, *a, fn, ctx);
+		report_system_files(*a, fn, ctx);
 	return 0;
 }

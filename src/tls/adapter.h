@@ -35,8 +35,11 @@ struct tls_adapter {
 	/* ... these are probed instead (the exported API), and the fallback is reported. */
 	const struct tls_func *fallback;
 	unsigned int nfallback;
-	/* Where the system keeps it, probed at start even if no process maps it yet. */
-	const char *const *system_paths;
+	/*
+	 * File names the system keeps it under, looked for in the system library directories
+	 * (discover.c) and probed at start even if no process maps it yet.
+	 */
+	const char *const *system_files;
 };
 
 extern const struct tls_adapter openssl_adapter;

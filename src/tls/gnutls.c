@@ -27,13 +27,7 @@ static const struct tls_func fallback[] = {
 
 static const char *const sonames[] = {"libgnutls.so.", NULL};
 
-static const char *const system_paths[] = {
-	"/usr/lib/x86_64-linux-gnu/libgnutls.so.30",
-	"/usr/lib/aarch64-linux-gnu/libgnutls.so.30",
-	"/lib64/libgnutls.so.30",
-	"/usr/lib64/libgnutls.so.30",
-	NULL,
-};
+static const char *const system_files[] = {"libgnutls.so.30", NULL};
 
 const struct tls_adapter gnutls_adapter = {
 	.name = "gnutls",
@@ -43,5 +37,5 @@ const struct tls_adapter gnutls_adapter = {
 	.nfuncs = sizeof(funcs) / sizeof(funcs[0]),
 	.fallback = fallback,
 	.nfallback = sizeof(fallback) / sizeof(fallback[0]),
-	.system_paths = system_paths,
+	.system_files = system_files,
 };

@@ -24,13 +24,7 @@ static const struct tls_func fallback[] = {
 
 static const char *const sonames[] = {"libssl.so.", NULL};
 
-static const char *const system_paths[] = {
-	"/usr/lib/x86_64-linux-gnu/libssl.so.3",
-	"/usr/lib/aarch64-linux-gnu/libssl.so.3",
-	"/lib64/libssl.so.3",
-	"/usr/lib64/libssl.so.3",
-	NULL,
-};
+static const char *const system_files[] = {"libssl.so.3", NULL};
 
 const struct tls_adapter openssl_adapter = {
 	.name = "openssl",
@@ -40,5 +34,5 @@ const struct tls_adapter openssl_adapter = {
 	.nfuncs = sizeof(funcs) / sizeof(funcs[0]),
 	.fallback = fallback,
 	.nfallback = sizeof(fallback) / sizeof(fallback[0]),
-	.system_paths = system_paths,
+	.system_files = system_files,
 };

@@ -176,8 +176,8 @@ TEST(adapter_table)
 		n++;
 		CHECK((*a)->name && (*a)->sonames && (*a)->sonames[0]);
 		CHECK((*a)->nfuncs > 0);
-		/* Every system path is recognised by its own adapter. */
-		for (const char *const *p = (*a)->system_paths; p && *p; p++)
+		/* Every system file is recognised by its own adapter. */
+		for (const char *const *p = (*a)->system_files; p && *p; p++)
 			CHECK(tls_adapter_for_path(*p) == *a);
 	}
 	CHECK(n >= 1);

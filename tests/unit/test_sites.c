@@ -59,7 +59,7 @@ static struct tls_adapter adapter(const struct tls_func *funcs)
 		.nfuncs = 1,
 		.fallback = fake_fallback,
 		.nfallback = 2,
-		.system_paths = no_names,
+		.system_files = no_names,
 	};
 }
 
