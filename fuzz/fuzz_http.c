@@ -7,7 +7,7 @@
  * its records begin, by design. A record may also be marked as having lost its tail; then,
  * as for other streams, only the absence of crashes, leaks and unbounded memory is checked.
  *
- * Input: [flags][ncuts][cuts (2 bytes each)...][request stream 0xff 0xff response stream].
+ * Input: two_streams.h (the request and the response stream).
  * flags bit 0: server end (requests are read, not written); bit 1: mark the last request
  * record as having lost 1000 more bytes.
  */
@@ -18,8 +18,7 @@
 
 #include "http.h"
 #include "sink/sink.h"
-
-#define MAX_CUTS 16
+#include "two_streams.h"
 
 static uint64_t hash;
 static struct buf json;
@@ -90,35 +89,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			       .lport = 5000,
 			       .rport = 443,
 			       .family = AF_INET};
-	uint16_t cuts[MAX_CUTS];
-	const uint8_t *req, *resp, *sep;
-	unsigned int ncuts;
-	size_t nreq, nresp;
+	struct two_streams in;
 	int lose;
 
-	if (size < 2)
+	if (two_streams_parse(data, size, &in))
 		return 0;
-	c.role = data[0] & 1 ? ROLE_SERVER : ROLE_CLIENT;
-	lose = !!(data[0] & 2);
-	ncuts = data[1] % (MAX_CUTS + 1);
-	data += 2;
-	size -= 2;
-	if (size < ncuts * 2)
-		return 0;
-	memcpy(cuts, data, ncuts * 2);
-	data += ncuts * 2;
-	size -= ncuts * 2;
-	req = data;
-	sep = memmem(data, size, "\xff\xff", 2);
-	nreq = sep ? (size_t)(sep - data) : size;
-	resp = sep ? sep + 2 : data + size;
-	nresp = sep ? size - nreq - 2 : 0;
-	if (lose || !starts_request(req, nreq)) {
-		run(&c, req, nreq, resp, nresp, cuts, ncuts, lose);
+	c.role = in.flags & 1 ? ROLE_SERVER : ROLE_CLIENT;
+	lose = !!(in.flags & 2);
+	if (lose || !starts_request(in.req, in.nreq)) {
+		run(&c, in.req, in.nreq, in.resp, in.nresp, in.cuts, in.ncuts, lose);
 		return 0;
 	}
-	if (run(&c, req, nreq, resp, nresp, cuts, 0, 0) !=
-	    run(&c, req, nreq, resp, nresp, cuts, ncuts, 0))
+	if (run(&c, in.req, in.nreq, in.resp, in.nresp, in.cuts, 0, 0) !=
+	    run(&c, in.req, in.nreq, in.resp, in.nresp, in.cuts, in.ncuts, 0))
 		__builtin_trap();
 	return 0;
 }

@@ -5,7 +5,7 @@
  * bookkeeping must not crash, leak or grow without bound whatever the bytes. The file goes to
  * /dev/shm and is removed.
  *
- * Input: [flags][ncuts][cuts (2 bytes each)...][client stream 0xff 0xff server stream].
+ * Input: two_streams.h.
  * flags bits 0-1: what the agent said the stream carries (enum app_proto, 3: nothing said);
  * bit 2: mark the records as cut by --max-capture (len > captured); bit 3: the server end's
  * records too (both ends traced, as on loopback).
@@ -18,8 +18,7 @@
 #include <unistd.h>
 
 #include "sink/sink.h"
-
-#define MAX_CUTS 16
+#include "two_streams.h"
 
 static void feed(void *s, const struct conn_tuple *c, enum data_dir dir, const uint8_t *p, size_t n,
 		 const uint16_t *cuts, unsigned int ncuts, unsigned int flags)
@@ -68,37 +67,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				.role = ROLE_SERVER};
 	char path[64];
 	struct sink_opts o = {.path = path};
-	uint16_t cuts[MAX_CUTS];
-	const uint8_t *req, *resp, *sep;
-	unsigned int ncuts, flags;
-	size_t nreq, nresp;
+	struct two_streams in;
 	void *s;
 
-	if (size < 2)
+	if (two_streams_parse(data, size, &in))
 		return 0;
-	flags = data[0];
-	ncuts = data[1] % (MAX_CUTS + 1);
-	data += 2;
-	size -= 2;
-	if (size < ncuts * 2)
-		return 0;
-	memcpy(cuts, data, ncuts * 2);
-	data += ncuts * 2;
-	size -= ncuts * 2;
-	req = data;
-	sep = memmem(data, size, "\xff\xff", 2);
-	nreq = sep ? (size_t)(sep - data) : size;
-	resp = sep ? sep + 2 : data + size;
-	nresp = sep ? size - nreq - 2 : 0;
 	snprintf(path, sizeof(path), "/dev/shm/fuzz_pcapng.%d", (int)getpid());
 	s = pcapng_sink_ops.open(&o);
 	if (!s)
 		abort();
-	feed(s, &cl, DIR_EGRESS, req, nreq, cuts, ncuts, flags);
-	feed(s, &cl, DIR_INGRESS, resp, nresp, cuts, ncuts, flags);
-	if (flags & 8) {
-		feed(s, &sv, DIR_INGRESS, req, nreq, cuts, ncuts, flags);
-		feed(s, &sv, DIR_EGRESS, resp, nresp, cuts, ncuts, flags);
+	feed(s, &cl, DIR_EGRESS, in.req, in.nreq, in.cuts, in.ncuts, in.flags);
+	feed(s, &cl, DIR_INGRESS, in.resp, in.nresp, in.cuts, in.ncuts, in.flags);
+	if (in.flags & 8) {
+		feed(s, &sv, DIR_INGRESS, in.req, in.nreq, in.cuts, in.ncuts, in.flags);
+		feed(s, &sv, DIR_EGRESS, in.resp, in.nresp, in.cuts, in.ncuts, in.flags);
 	}
 	pcapng_sink_ops.flush(s);
 	pcapng_sink_ops.close(s);

@@ -1017,8 +1017,10 @@ enum app_proto http_data(struct http_tracker *t, const struct data_record *d, ui
 		/*
 		 * joined after the preface and the handshake (a connection older than the
 		 * agent): a record of whole, valid frames says HTTP/2 unless the ALPN said not
+		 * or a direction's first bytes wait to tell how the connection began
 		 */
 		if (k < 0 && d->captured == d->len && !(d->tls && d->tls->has_alpn) &&
+		    !c->npre[0] && !c->npre[1] && /* no direction began like a connection start */
 		    h2_frames_at(request ? H2_CLIENT : H2_SERVER, d->data, d->captured))
 			k = 2;
 		if (k == 0 && d->captured == d->len) {
