@@ -9,6 +9,7 @@
 
 #include "proto/h2.h"
 #include "proto/http1.h"
+#include "redact.h"
 
 #define NBUCKETS  1024
 #define MAX_REQS  16   /* pipelined requests waiting for their responses, per connection */
@@ -199,13 +200,7 @@ static int msg_put(struct msg *m, const char *p, size_t n, uint32_t *off)
 
 static int secret(const struct h1_str *name)
 {
-	static const char *const names[] = {"authorization", "proxy-authorization", "cookie",
-					    "set-cookie"};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (name->len == strlen(names[i]) && !strncasecmp(name->p, names[i], name->len))
-			return 1;
-	return 0;
+	return redact_is_secret(name->p, name->len);
 }
 
 static void msg_header(struct http_tracker *t, struct msg *m, struct h1_str name,

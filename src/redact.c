@@ -34,6 +34,16 @@ static size_t secret_at(const uint8_t *line, size_t n)
 	return 0;
 }
 
+int redact_is_secret(const char *name, size_t len)
+{
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		if (len == secrets[i].len - 1 && !strncasecmp(name, secrets[i].name, len))
+			return 1;
+	return 0;
+}
+
 /*
  * Counts the secret header lines in p (stopping at the first one when out is NULL); with out,
  * a copy of p, masks their values there.

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* 1 if the header name (any case, no colon) is one whose value is masked. */
+int redact_is_secret(const char *name, size_t len);
 /* 1 if p holds a secret header line that redact_secrets() would mask. */
 int redact_needed(const uint8_t *p, size_t n);
 /* Copies n bytes from in to out, masking secret header values. Returns how many it masked. */
