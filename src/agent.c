@@ -24,6 +24,7 @@
 #include "agent.h"
 #include "attach.h"
 #include "conn.h"
+#include "coverage.h"
 #include "discover.h"
 #include "events.h"
 #include "handshake.h"
@@ -66,6 +67,7 @@ struct agent {
 	struct attacher *attacher;
 	struct reasm *reasm;
 	struct listeners *listeners;
+	struct coverage *coverage; /* which processes run TLS code, traced or not */
 	struct tcattach *tc;	   /* the handshake classifier's attachments */
 	struct hsflow *hsflow;	   /* hello reassembly */
 	struct hsjoin *hsjoin;	   /* handshake records, and their join to data records */
@@ -281,10 +283,21 @@ static void on_wire(struct agent *ag, const struct wire_event *e)
 static void on_lib(void *ctx, const struct found_lib *lib)
 {
 	struct agent *ag = ctx;
-	int n = attacher__add(ag->attacher, lib);
+	int file, n = attacher__add(ag->attacher, lib, &file);
 
 	if (n < 0 && n != -ENOENT)
 		pr_debug("skip %s (pid %u): %s\n", lib->path, lib->pid, strerror(-n));
+	if (file >= 0 && lib->pid && coverage__add(ag->coverage, lib->pid, file))
+		pr_warn("out of memory: process %u's coverage is not counted\n", lib->pid);
+}
+
+/* A file counts as traced when it holds no reason why not (see attacher__add). */
+static int file_traced(void *ctx, int file)
+{
+	unsigned int n;
+	const struct lib_status *libs = attacher__libs(ctx, &n);
+
+	return file >= 0 && (unsigned int)file < n && !libs[file].reason;
 }
 
 static int on_event(void *ctx, void *raw, size_t size)
@@ -301,6 +314,7 @@ static int on_event(void *ctx, void *raw, size_t size)
 		reasm__push(ag->reasm, v.data);
 		break;
 	case EV_EXEC:
+		coverage__forget(ag->coverage, v.hdr->pid); /* a new image */
 		discover_pid(v.hdr->pid, on_lib, ag);
 		break;
 	case EV_LIBS:
@@ -312,6 +326,7 @@ static int on_event(void *ctx, void *raw, size_t size)
 		break;
 	case EV_EXIT:
 		reasm__flush(ag->reasm, v.hdr->pid, 0);
+		coverage__forget(ag->coverage, v.hdr->pid);
 		break;
 	case EV_WIRE:
 		on_wire(ag, v.wire);
@@ -344,6 +359,13 @@ static void snapshot(void *ctx, struct stats_record *st)
 	st->lost_sink = ag->lost_sink;
 	attacher__totals(ag->attacher, &st->probes_attached, &st->probes_failed);
 	st->libs = attacher__libs(ag->attacher, &st->nlibs);
+	{
+		struct coverage_counts cc;
+
+		coverage__count(ag->coverage, file_traced, ag->attacher, &cc);
+		st->procs_tls = cc.processes;
+		st->procs_untraced = cc.untraced;
+	}
 	st->http = http_counters(ag->http);
 	if (ag->pcapng) {
 		pcapng_sink_counters(ag->pcapng, &ag->pcapng_counters);
@@ -678,10 +700,12 @@ int agent_run(const struct config *cfg)
 	ropts.ctx = ag;
 	ag->reasm = reasm__new(&ropts);
 	ag->listeners = listeners__new();
+	ag->coverage = coverage__new();
 	ag->hsflow = hsflow_new(&hlim, on_hello, ag);
 	ag->hsjoin = hsjoin_new(HS_MAX_CONNS, ALPN_WAIT_NS, emit_handshake, ag);
 	ag->http = http_new(HTTP_MAX_CONNS, !cfg->no_redact, cfg->body_preview, emit_http, ag);
-	if (!ag->reasm || !ag->listeners || !ag->hsflow || !ag->hsjoin || !ag->http) {
+	if (!ag->reasm || !ag->listeners || !ag->coverage || !ag->hsflow || !ag->hsjoin ||
+	    !ag->http) {
 		pr_warn("out of memory\n");
 		goto cleanup;
 	}
@@ -739,6 +763,7 @@ cleanup:
 	tlsscope_bpf__destroy(ag->skel);
 	reasm__free(ag->reasm);
 	listeners__free(ag->listeners);
+	coverage__free(ag->coverage);
 	hsflow_free(ag->hsflow);
 	hsjoin_free(ag->hsjoin);
 	http_free(ag->http);

@@ -5,13 +5,22 @@
 #include <sys/stat.h>
 
 #include "attach.h"
+#include "tlscode.h"
 #include "util/log.h"
 
 struct probed_file {
 	dev_t dev;
 	ino_t ino;
 	struct site_plan plan;
+	struct tls_code code;
 	int loader; /* a dynamic loader: no plan */
+	char reason[128];
+};
+
+/* Files looked into that hold no TLS code, so that each is read once: an open-addressed set. */
+struct file_set {
+	uint64_t *keys; /* 2 words per slot: dev + 1 (0: empty), ino */
+	size_t cap, n;
 };
 
 struct attacher {
@@ -21,8 +30,53 @@ struct attacher {
 	struct probed_file *files;
 	struct lib_status *libs; /* parallel to files */
 	unsigned int nfiles, files_cap;
+	struct file_set plain;
 	uint64_t attached, failed;
 };
+
+static size_t set_slot(const struct file_set *s, uint64_t dev, uint64_t ino)
+{
+	uint64_t h = (dev * 0x9e3779b97f4a7c15ull) ^ (ino * 0xc2b2ae3d27d4eb4full);
+	size_t i = (h ^ (h >> 29)) & (s->cap - 1);
+
+	while (s->keys[2 * i] && (s->keys[2 * i] != dev + 1 || s->keys[2 * i + 1] != ino))
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+static int set_has(const struct file_set *s, dev_t dev, ino_t ino)
+{
+	return s->cap && s->keys[2 * set_slot(s, dev, ino)];
+}
+
+static int set_add(struct file_set *s, dev_t dev, ino_t ino)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct file_set big = {.cap = s->cap ? 2 * s->cap : 256, .n = s->n};
+
+		big.keys = calloc(2 * big.cap, sizeof(uint64_t));
+		if (!big.keys)
+			return -ENOMEM;
+		for (size_t j = 0; j < s->cap; j++) {
+			if (!s->keys[2 * j])
+				continue;
+			i = set_slot(&big, s->keys[2 * j] - 1, s->keys[2 * j + 1]);
+			big.keys[2 * i] = s->keys[2 * j];
+			big.keys[2 * i + 1] = s->keys[2 * j + 1];
+		}
+		free(s->keys);
+		*s = big;
+	}
+	i = set_slot(s, dev, ino);
+	if (!s->keys[2 * i]) {
+		s->keys[2 * i] = (uint64_t)dev + 1;
+		s->keys[2 * i + 1] = ino;
+		s->n++;
+	}
+	return 0;
+}
 
 struct attacher *attacher__new(const struct attacher_opts *opts)
 {
@@ -43,6 +97,7 @@ void attacher__free(struct attacher *a)
 	for (unsigned int i = 0; i < a->nfiles; i++)
 		free((char *)a->libs[i].path);
 	free(a->links);
+	free(a->plain.keys);
 	free(a->files);
 	free(a->libs);
 	free(a);
@@ -88,7 +143,8 @@ static int probe(struct attacher *a, const char *path, const struct tls_adapter 
 	return attach_uprobe(a, ret ? a->opts.exit : a->opts.enter, path, site->offset, &opts);
 }
 
-static int remember(struct attacher *a, const struct stat *st, const struct found_lib *lib)
+static int remember(struct attacher *a, const struct stat *st, const struct found_lib *lib,
+		    const struct tls_code *code)
 {
 	if (a->nfiles == a->files_cap) {
 		unsigned int cap = a->files_cap ? a->files_cap * 2 : 8;
@@ -105,8 +161,13 @@ static int remember(struct attacher *a, const struct stat *st, const struct foun
 		a->files_cap = cap;
 	}
 	a->files[a->nfiles] = (struct probed_file){.dev = st->st_dev, .ino = st->st_ino};
+	if (code)
+		a->files[a->nfiles].code = *code;
 	a->libs[a->nfiles] = (struct lib_status){
-		.path = strdup(lib->path), .lib = lib->adapter ? lib->adapter->name : "loader"};
+		.path = strdup(lib->path),
+		.lib = code ? code->lib : "loader",
+		.linkage = code ? tls_linkage_name(code->linkage) : NULL,
+	};
 	if (!a->libs[a->nfiles].path)
 		return -ENOMEM;
 	a->nfiles++;
@@ -121,9 +182,8 @@ static void log_plan(const struct found_lib *lib, const struct site_plan *plan)
 		const struct probe_site *s = &plan->sites[i];
 
 		pr_info("%s: %s%s%s at 0x%llx: %s (%s)\n", lib->path, s->fn->sym,
-			s->fn->call_in ? ", first call in " : "",
-			s->fn->call_in ? s->fn->call_in : "", (unsigned long long)s->offset,
-			s->insn, site_cost_name(s->cost));
+			s->searched ? ", first call in " : "", s->searched ? s->fn->call_in : "",
+			(unsigned long long)s->offset, s->insn, site_cost_name(s->cost));
 		if (s->cost != SITE_OPTIMISED && s->cost != SITE_EMULATED &&
 		    strcmp(plan->why, "--probe-exported"))
 			pr_warn("%s: probe on %s is %s: each call costs ~20 us more\n", lib->path,
@@ -151,64 +211,108 @@ static int add_loader(struct attacher *a, const struct found_lib *lib, struct li
 	return 1;
 }
 
-int attacher__add(struct attacher *a, const struct found_lib *lib)
+/* Places the planned probes; a dry run only counts them. Returns how many attached. */
+static unsigned int place_probes(struct attacher *a, const struct found_lib *lib,
+				 struct probed_file *file, unsigned int *failed)
 {
-	const struct tls_adapter *ad = lib->adapter;
-	struct probed_file *file;
-	struct lib_status *status;
-	unsigned int ok = 0, failed = 0;
-	struct stat st;
-	int err;
+	const struct tls_adapter *ad = file->code.adapter;
+	unsigned int ok = 0;
 
-	if (stat(lib->open_path, &st))
-		return -errno; /* the process exited or the file vanished */
-	for (unsigned int i = 0; i < a->nfiles; i++)
-		if (a->files[i].dev == st.st_dev && a->files[i].ino == st.st_ino)
-			return 0;
-	err = remember(a, &st, lib);
-	if (err)
-		return err;
-	file = &a->files[a->nfiles - 1];
-	status = &a->libs[a->nfiles - 1];
-	if (!ad) {
-		file->loader = 1;
-		return add_loader(a, lib, status);
-	}
-	err = sites_plan(lib->open_path, ad, a->opts.exported_only, &file->plan);
-	if (err) {
-		pr_warn("%s (%s): no probe site: %s\n", lib->path, ad->name,
-			file->plan.why[0] ? file->plan.why : strerror(-err));
-		return err;
-	}
-	log_plan(lib, &file->plan);
 	for (unsigned int i = 0; i < file->plan.n; i++) {
 		const struct probe_site *site = &file->plan.sites[i];
 
 		for (int ret = 0; ret < 2; ret++) {
-			err = probe(a, lib->open_path, ad, site, ret);
+			int err = a->opts.enter ? probe(a, lib->open_path, ad, site, ret) : 0;
+
 			if (!err) {
 				ok++;
 				continue;
 			}
-			failed++;
+			(*failed)++;
 			pr_warn("attach %s:%s%s: %s\n", lib->path, site->fn->sym,
 				ret ? " (return)" : "", strerror(-err));
 		}
 	}
+	return ok;
+}
+
+/* Why TLS code that no adapter can probe is not traced. */
+static const char *untraceable(const struct tls_code *code)
+{
+	if (code->linkage == LINK_GO)
+		return "Go crypto/tls is not supported yet";
+	return "symbols stripped: the TLS functions cannot be found";
+}
+
+int attacher__add(struct attacher *a, const struct found_lib *lib, int *idx)
+{
+	struct probed_file *file;
+	struct lib_status *status;
+	unsigned int ok, failed = 0;
+	struct tls_code code;
+	struct stat st;
+	int err;
+
+	*idx = -1;
+	if (stat(lib->open_path, &st))
+		return -errno; /* the process exited or the file vanished */
+	for (unsigned int i = 0; i < a->nfiles; i++) {
+		if (a->files[i].dev == st.st_dev && a->files[i].ino == st.st_ino) {
+			*idx = a->files[i].loader ? -1 : (int)i;
+			return 0;
+		}
+	}
+	if (set_has(&a->plain, st.st_dev, st.st_ino))
+		return 0;
+	if (lib->kind != FOUND_LOADER) {
+		err = tlscode_identify(lib->open_path, lib->adapter, &code);
+		if (err <= 0)
+			return err ? err : set_add(&a->plain, st.st_dev, st.st_ino);
+	}
+	err = remember(a, &st, lib, lib->kind == FOUND_LOADER ? NULL : &code);
+	if (err)
+		return err;
+	file = &a->files[a->nfiles - 1];
+	status = &a->libs[a->nfiles - 1];
+	if (lib->kind == FOUND_LOADER) {
+		file->loader = 1;
+		return a->opts.enter ? add_loader(a, lib, status) : 0;
+	}
+	*idx = (int)a->nfiles - 1;
+	if (!code.adapter) {
+		snprintf(file->reason, sizeof(file->reason), "%s", untraceable(&code));
+		pr_info("%s (%s, %s, pid %u): not traced: %s\n", lib->path, code.lib,
+			tls_linkage_name(code.linkage), lib->pid, file->reason);
+		return 0;
+	}
+	err = sites_plan(lib->open_path, code.adapter, a->opts.exported_only, &file->plan);
+	if (err) {
+		snprintf(file->reason, sizeof(file->reason), "no probe site: %s",
+			 file->plan.why[0] ? file->plan.why : strerror(-err));
+		pr_warn("%s (%s): %s\n", lib->path, code.lib, file->reason);
+		return err;
+	}
+	log_plan(lib, &file->plan);
+	ok = place_probes(a, lib, file, &failed);
+	if (!ok)
+		snprintf(file->reason, sizeof(file->reason), "no probe could be attached");
 	status->probes = ok;
 	status->failed = failed;
 	a->attached += ok;
 	a->failed += failed;
-	pr_info("probed %s (%s, pid %u): %u probes, %u failed\n", lib->path, ad->name, lib->pid, ok,
-		failed);
+	pr_info("probed %s (%s, %s, pid %u): %u probes, %u failed\n", lib->path, code.lib,
+		tls_linkage_name(code.linkage), lib->pid, ok, failed);
 	return ok ? (int)ok : -ENOENT;
 }
 
 const struct lib_status *attacher__libs(const struct attacher *a, unsigned int *n)
 {
 	/* a->files moves when it grows: point at the plans only now. */
-	for (unsigned int i = 0; i < a->nfiles; i++)
+	for (unsigned int i = 0; i < a->nfiles; i++) {
 		a->libs[i].plan = a->files[i].loader ? NULL : &a->files[i].plan;
+		a->libs[i].version = a->files[i].code.version;
+		a->libs[i].reason = a->files[i].reason[0] ? a->files[i].reason : NULL;
+	}
 	*n = a->nfiles;
 	return a->libs;
 }

@@ -63,14 +63,17 @@ int discover_pid(uint32_t pid, discover_fn fn, void *ctx)
 		struct maps_entry e;
 		struct found_lib lib;
 
-		if (maps_parse_line(line, &e) || e.path[0] != '/' || !e.ino)
+		if (maps_parse_line(line, &e) || e.path[0] != '/' || !e.ino || e.perms[2] != 'x')
 			continue;
-		/* A library spans several consecutive lines: report it once per process. */
+		/* A file may have several executable mappings: report it once per process. */
 		if (last && !strcmp(last, e.path))
 			continue;
-		lib.adapter = tls_adapter_for_path(e.path);
-		if ((!lib.adapter && !is_loader_path(e.path)) || strstr(e.path, " (deleted)"))
+		if (strstr(e.path, " (deleted)"))
 			continue;
+		lib.adapter = tls_adapter_for_path(e.path);
+		lib.kind = lib.adapter		    ? FOUND_NAMED
+			   : is_loader_path(e.path) ? FOUND_LOADER
+						    : FOUND_CODE;
 		free(last_buf);
 		last = last_buf = strdup(e.path);
 		snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", pid, e.path);
@@ -89,7 +92,10 @@ static void report_paths(const char *const *paths, const struct tls_adapter *ada
 			 discover_fn fn, void *ctx)
 {
 	for (const char *const *p = paths; p && *p; p++) {
-		struct found_lib lib = {.path = *p, .open_path = *p, .adapter = adapter};
+		struct found_lib lib = {.path = *p,
+					.open_path = *p,
+					.adapter = adapter,
+					.kind = adapter ? FOUND_NAMED : FOUND_LOADER};
 
 		if (access(*p, R_OK) == 0)
 			fn(ctx, &lib);

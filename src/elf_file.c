@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -142,4 +143,107 @@ size_t elf_file__read(struct elf_file *ef, uint64_t addr, void *buf, size_t n)
 		n = avail;
 	got = pread(ef->fd, buf, n, addr - ph.p_vaddr + ph.p_offset);
 	return got > 0 ? (size_t)got : 0;
+}
+
+static int scan_defines(struct elf_file *ef, Elf64_Word type, const char *const *names,
+			unsigned int n)
+{
+	Elf_Scn *scn = NULL;
+	int best = -ENOENT;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *data;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != type || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+			const char *s;
+			GElf_Sym sym;
+
+			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    !sym.st_value || sym.st_shndx == SHN_UNDEF)
+				continue;
+			s = elf_strptr(ef->elf, sh.sh_link, sym.st_name);
+			for (unsigned int k = 0; s && k < n && (best < 0 || (int)k < best); k++)
+				if (name_matches(s, names[k], strlen(names[k])))
+					best = k;
+			if (best == 0)
+				return 0;
+		}
+	}
+	return best;
+}
+
+int elf_file__defines_any(struct elf_file *ef, const char *const *names, unsigned int n)
+{
+	int i = scan_defines(ef, SHT_DYNSYM, names, n);
+
+	return i >= 0 ? i : scan_defines(ef, SHT_SYMTAB, names, n);
+}
+
+int elf_file__has_section(struct elf_file *ef, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(ef->elf, &shstrndx))
+		return 0;
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr sh;
+		const char *s;
+
+		if (gelf_getshdr(scn, &sh) && (s = elf_strptr(ef->elf, shstrndx, sh.sh_name)) &&
+		    !strcmp(s, name))
+			return 1;
+	}
+	return 0;
+}
+
+/* "3.0.19 ...": three dot-separated numbers begin at p. */
+static int is_version(const char *p, const char *end)
+{
+	for (int part = 0; part < 3; part++) {
+		if (part && (p >= end || *p++ != '.'))
+			return 0;
+		if (p >= end || !isdigit((unsigned char)*p))
+			return 0;
+		while (p < end && isdigit((unsigned char)*p))
+			p++;
+	}
+	return 1;
+}
+
+int elf_file__find_string(struct elf_file *ef, const char *needle, int version_after, char *out,
+			  size_t len)
+{
+	size_t nlen = strlen(needle);
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		const char *hit, *base, *end;
+		Elf_Data *data;
+		GElf_Shdr sh;
+		size_t i;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & (SHF_EXECINSTR | SHF_WRITE)))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf || data->d_size < nlen)
+			continue;
+		base = data->d_buf;
+		end = base + data->d_size;
+		for (hit = base; (hit = memmem(hit, end - hit, needle, nlen)); hit++) {
+			if (version_after && !is_version(hit + nlen, end))
+				continue;
+			for (i = 0; i + 1 < len && hit + i < end && hit[i]; i++)
+				out[i] = hit[i] >= 0x20 && hit[i] < 0x7f ? hit[i] : '?';
+			if (len)
+				out[i] = 0;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

@@ -20,5 +20,19 @@ int elf_file__func(struct elf_file *ef, const char *name, uint64_t *addr, uint64
 int elf_file__offset(struct elf_file *ef, uint64_t addr, uint64_t *off);
 /* Copies up to n bytes of code at addr; returns how many (0 when addr is not in the file). */
 size_t elf_file__read(struct elf_file *ef, uint64_t addr, void *buf, size_t n);
+/*
+ * Which of names is the first, in table order, that the file defines as a function: one
+ * pass over .dynsym, then one over .symtab. Returns its index in names, or -ENOENT.
+ */
+int elf_file__defines_any(struct elf_file *ef, const char *const *names, unsigned int n);
+/* 1 if the file has a section of that name. */
+int elf_file__has_section(struct elf_file *ef, const char *name);
+/*
+ * Looks for needle in the file's loaded, read-only data (.rodata, .gopclntab, ...), followed
+ * by a version number ("3.0.19") if version_after. Returns 0 and copies the NUL-ended string that
+ * the first hit begins (up to len - 1 bytes, made printable) into out, or -ENOENT.
+ */
+int elf_file__find_string(struct elf_file *ef, const char *needle, int version_after, char *out,
+			  size_t len);
 
 #endif

@@ -130,3 +130,24 @@ int insn_first_call(const uint8_t *code, size_t n, uint64_t addr, uint64_t *targ
 	cs_close(&h);
 	return err;
 }
+
+int insn_reaches(const uint8_t *code, size_t n, uint64_t addr, uint64_t target)
+{
+	const uint8_t *p = code;
+	uint64_t a = addr;
+	int found = 0;
+	cs_insn *insn;
+	csh h;
+
+	if (open_x86_64(&h))
+		return 0;
+	insn = cs_malloc(h);
+	while (insn && !found && cs_disasm_iter(h, &p, &n, &a, insn))
+		found = (insn->id == X86_INS_CALL || insn->id == X86_INS_JMP) &&
+			has_imm_operand(insn) &&
+			(uint64_t)insn->detail->x86.operands[0].imm == target;
+	if (insn)
+		cs_free(insn, 1);
+	cs_close(&h);
+	return found;
+}

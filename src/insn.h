@@ -35,4 +35,7 @@ enum site_cost insn_probe_cost(const uint8_t *code, size_t n, uint64_t addr, cha
  */
 int insn_first_call(const uint8_t *code, size_t n, uint64_t addr, uint64_t *target);
 
+/* 1 if a direct call or jump in code (n bytes at addr, read as one run) goes to target. */
+int insn_reaches(const uint8_t *code, size_t n, uint64_t addr, uint64_t target);
+
 #endif

@@ -118,8 +118,11 @@ struct http_record {
 };
 
 struct lib_status {
-	const char *path; /* as found, in the agent's mount namespace */
-	const char *lib;  /* adapter name */
+	const char *path;    /* as found, in the agent's mount namespace */
+	const char *lib;     /* adapter name, "go", or "loader" */
+	const char *linkage; /* tls_linkage_name(); NULL for a loader */
+	const char *version; /* "" when not known */
+	const char *reason;  /* why it is not traced; NULL when it is */
 	unsigned int probes;
 	unsigned int failed;
 	const struct site_plan *plan; /* where the probes went and what each costs */
@@ -145,6 +148,8 @@ struct stats_record {
 	uint64_t probes_failed;
 	const struct lib_status *libs;
 	unsigned int nlibs;
+	unsigned int procs_tls;	     /* processes that run TLS code */
+	unsigned int procs_untraced; /* of them, those with TLS code that is not traced */
 	const uint64_t *wire; /* handshake tracker counters (HSF__MAX), NULL without the wire */
 	const uint64_t *http; /* http tracker counters (HTTP_C__MAX), NULL if none */
 	const struct pcapng_counters *pcapng; /* NULL without --pcapng */

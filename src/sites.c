@@ -9,6 +9,22 @@
 /* Enough to reach the first call in a small exported wrapper. */
 #define SCAN_BYTES 128
 
+/* Most of an exported wrapper: it calls the internal function well before this. */
+#define WRAPPER_BYTES 1024
+
+/* 1 if the function named from calls or jumps to target. */
+static int reached(struct elf_file *ef, const char *from, uint64_t target)
+{
+	uint8_t code[WRAPPER_BYTES];
+	uint64_t addr, size;
+	size_t n;
+
+	if (elf_file__func(ef, from, &addr, &size))
+		return 0;
+	n = elf_file__read(ef, addr, code, size && size < sizeof(code) ? size : sizeof(code));
+	return n && insn_reaches(code, n, addr, target);
+}
+
 static int resolve(struct elf_file *ef, const struct tls_func *fn, struct probe_site *s, char *why,
 		   size_t why_len)
 {
@@ -19,16 +35,24 @@ static int resolve(struct elf_file *ef, const struct tls_func *fn, struct probe_
 
 	memset(s, 0, sizeof(*s));
 	s->fn = fn;
-	if (elf_file__func(ef, sym, &addr, &size)) {
+	/* A file that keeps the internal function's own symbol (a static link) needs no search. */
+	if (fn->call_in && !elf_file__func(ef, fn->sym, &addr, &size))
+		sym = fn->sym;
+	else if (elf_file__func(ef, sym, &addr, &size)) {
 		snprintf(why, why_len, "no symbol %s", sym);
 		return -ENOENT;
 	}
-	if (fn->call_in) {
+	if (sym == fn->call_in) {
+		s->searched = 1;
 		n = elf_file__read(ef, addr, code, size && size < SCAN_BYTES ? size : SCAN_BYTES);
 		if (!n || insn_first_call(code, n, addr, &addr)) {
 			snprintf(why, why_len, "no direct call in %s", sym);
 			return -ENOENT;
 		}
+	}
+	if (fn->reached_from && !reached(ef, fn->reached_from, addr)) {
+		snprintf(why, why_len, "%s does not call %s (inlined)", fn->reached_from, fn->sym);
+		return -ENOENT;
 	}
 	if (elf_file__offset(ef, addr, &s->offset)) {
 		snprintf(why, why_len, "%s: 0x%llx is not in executable code", fn->sym,
@@ -52,6 +76,16 @@ static int plan_set(struct elf_file *ef, const struct tls_func *funcs, unsigned 
 			plan->n++;
 		} else if (!funcs[i].optional) {
 			memcpy(plan->why, why, sizeof(why));
+			return -ENOENT;
+		}
+	}
+	/* Two functions at one site: a call search found a shared helper, not the function. */
+	for (unsigned int i = 0; i < plan->n; i++) {
+		for (unsigned int k = i + 1; k < plan->n; k++) {
+			if (plan->sites[i].addr != plan->sites[k].addr)
+				continue;
+			snprintf(plan->why, sizeof(plan->why), "%s and %s resolve to one site",
+				 plan->sites[i].fn->sym, plan->sites[k].fn->sym);
 			return -ENOENT;
 		}
 	}

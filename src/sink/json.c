@@ -29,6 +29,15 @@ static void put_str(struct buf *b, const char *s)
 	buf_put_json_str(b, s, strlen(s));
 }
 
+/* A string that may be absent: null for NULL and for "". */
+static void put_str_or_null(struct buf *b, const char *s)
+{
+	if (s && *s)
+		put_str(b, s);
+	else
+		buf_puts(b, "null");
+}
+
 static void put_conn(struct buf *b, const struct conn_tuple *c)
 {
 	char ep[ENDPOINT_STRLEN];
@@ -61,7 +70,7 @@ static void put_plan(struct buf *b, const struct site_plan *plan)
 
 		buf_puts(b, i ? ",{\"func\":" : "{\"func\":");
 		put_str(b, s->fn->sym);
-		if (s->fn->call_in) {
+		if (s->searched) {
 			buf_puts(b, ",\"via\":");
 			put_str(b, s->fn->call_in);
 		}
@@ -392,13 +401,24 @@ void json_format_stats(struct buf *b, const struct stats_record *st)
 			   (unsigned long long)p->mirrored, (unsigned long long)p->h2_desync,
 			   (unsigned long long)p->h2_oversize, (unsigned long long)p->evicted);
 	}
-	buf_printf(b, ",\"probes_attached\":%llu,\"probes_failed\":%llu,\"libraries\":[",
-		   (unsigned long long)st->probes_attached, (unsigned long long)st->probes_failed);
+	buf_printf(b,
+		   ",\"processes\":{\"tls\":%u,\"untraced\":%u},\"probes_attached\":%llu,"
+		   "\"probes_failed\":%llu,\"libraries\":[",
+		   st->procs_tls, st->procs_untraced, (unsigned long long)st->probes_attached,
+		   (unsigned long long)st->probes_failed);
 	for (unsigned int i = 0; i < st->nlibs; i++) {
 		buf_puts(b, i ? ",{\"path\":" : "{\"path\":");
 		put_str(b, st->libs[i].path);
 		buf_puts(b, ",\"lib\":");
 		put_str(b, st->libs[i].lib);
+		if (st->libs[i].linkage) {
+			buf_puts(b, ",\"linkage\":");
+			put_str(b, st->libs[i].linkage);
+			buf_puts(b, ",\"version\":");
+			put_str_or_null(b, st->libs[i].version);
+		}
+		buf_printf(b, ",\"traced\":%s,\"reason\":", st->libs[i].reason ? "false" : "true");
+		put_str_or_null(b, st->libs[i].reason);
 		buf_printf(b, ",\"probes\":%u,\"failed\":%u", st->libs[i].probes,
 			   st->libs[i].failed);
 		put_plan(b, st->libs[i].plan);

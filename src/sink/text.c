@@ -245,7 +245,7 @@ void text_format_stats(struct buf *b, const struct stats_record *st)
 	buf_printf(b,
 		   "tlsscope: stats: %llu records, %llu bytes, %llu calls (%llu returned no data), "
 		   "%llu lost, %llu truncated by --max-capture, %llu integrity violations, "
-		   "%llu unattributed, %llu probes on %u files",
+		   "%llu unattributed, %llu probes on %u files, %u TLS processes (%u not traced)",
 		   (unsigned long long)st->counters[CNT_EVENTS],
 		   (unsigned long long)st->counters[CNT_BYTES],
 		   (unsigned long long)st->counters[CNT_CALLS],
@@ -253,7 +253,8 @@ void text_format_stats(struct buf *b, const struct stats_record *st)
 		   (unsigned long long)st->counters[CNT_TRUNCATED],
 		   (unsigned long long)st->counters[CNT_INTEGRITY],
 		   (unsigned long long)st->counters[CNT_UNATTRIBUTED],
-		   (unsigned long long)st->probes_attached, st->nlibs);
+		   (unsigned long long)st->probes_attached, st->nlibs, st->procs_tls,
+		   st->procs_untraced);
 	if (st->wire) {
 		static const enum hsf_counter gave_up[] = {HSF_GIVEUP_BYTES, HSF_GIVEUP_TIME,
 							   HSF_EVICTED, HSF_NO_MEMORY};

@@ -22,6 +22,12 @@ struct tls_func {
 	int ex;
 	/* The library works without it (older versions lack the _ex variants). */
 	int optional;
+	/*
+	 * An exported function that must call or jump to this site, or else the site misses
+	 * its calls: a build that inlined the internal function into it (node's static
+	 * OpenSSL) gets the exported API instead.
+	 */
+	const char *reached_from;
 };
 
 struct tls_adapter {
@@ -40,6 +46,17 @@ struct tls_adapter {
 	 * (discover.c) and probed at start even if no process maps it yet.
 	 */
 	const char *const *system_files;
+	/*
+	 * How its code is recognised inside another file (a static link): the fallback's first
+	 * function, the exported API, is defined there. When symbols are stripped, this string
+	 * in the file's read-only data tells the library is there but cannot be probed.
+	 */
+	const char *stripped_marker;
+	/* Its version string begins with this ("OpenSSL 3.0.19 ..."); NULL: not known. */
+	const char *version_prefix;
+	/* The version string is in a sibling file: this part of the file name becomes ... */
+	const char *version_from;
+	const char *version_to; /* ... this (libssl.so.3 -> libcrypto.so.3). */
 };
 
 extern const struct tls_adapter openssl_adapter;

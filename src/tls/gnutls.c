@@ -11,18 +11,18 @@
 #include "tls/adapter.h"
 
 static const struct tls_func funcs[] = {
-	{"gnutls_record_send2", NULL, DIR_EGRESS, 0, 0},
-	{"gnutls_record_recv", NULL, DIR_INGRESS, 0, 0},
-	{"gnutls_record_recv_seq", NULL, DIR_INGRESS, 0, 1},
-	{"gnutls_record_send_range", NULL, DIR_EGRESS, 0, 1},
+	{"gnutls_record_send2", NULL, DIR_EGRESS, 0, 0, NULL},
+	{"gnutls_record_recv", NULL, DIR_INGRESS, 0, 0, NULL},
+	{"gnutls_record_recv_seq", NULL, DIR_INGRESS, 0, 1, NULL},
+	{"gnutls_record_send_range", NULL, DIR_EGRESS, 0, 1, NULL},
 };
 
 /* GnuTLS before 3.6.3 has no send2: its gnutls_record_send is the real thing. */
 static const struct tls_func fallback[] = {
-	{"gnutls_record_send", NULL, DIR_EGRESS, 0, 0},
-	{"gnutls_record_recv", NULL, DIR_INGRESS, 0, 0},
-	{"gnutls_record_recv_seq", NULL, DIR_INGRESS, 0, 1},
-	{"gnutls_record_send_range", NULL, DIR_EGRESS, 0, 1},
+	{"gnutls_record_send", NULL, DIR_EGRESS, 0, 0, NULL},
+	{"gnutls_record_recv", NULL, DIR_INGRESS, 0, 0, NULL},
+	{"gnutls_record_recv_seq", NULL, DIR_INGRESS, 0, 1, NULL},
+	{"gnutls_record_send_range", NULL, DIR_EGRESS, 0, 1, NULL},
 };
 
 static const char *const sonames[] = {"libgnutls.so.", NULL};
@@ -38,4 +38,5 @@ const struct tls_adapter gnutls_adapter = {
 	.fallback = fallback,
 	.nfallback = sizeof(fallback) / sizeof(fallback[0]),
 	.system_files = system_files,
+	.stripped_marker = "GNUTLS_SYSTEM_PRIORITY_FILE", /* an environment variable it reads */
 };

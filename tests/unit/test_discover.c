@@ -184,28 +184,34 @@ TEST(adapter_table)
 	CHECK(tls_adapters[0] == &openssl_adapter);
 }
 
-static unsigned int found;
-
-static unsigned int found_tls, found_loader;
+static unsigned int found, found_tls, found_loader, found_code, found_self;
 
 static void count(void *ctx, const struct found_lib *lib)
 {
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
 	found++;
-	if (lib->adapter)
-		found_tls++;
-	else if (is_loader_path(lib->path))
-		found_loader++;
+	found_tls += lib->kind == FOUND_NAMED && lib->adapter;
+	found_loader += lib->kind == FOUND_LOADER && is_loader_path(lib->path);
+	found_code += lib->kind == FOUND_CODE && !lib->adapter;
+	if (n > 0) {
+		self[n] = 0;
+		found_self += !strcmp(lib->path, self);
+	}
 }
 
 TEST(discover_pid_errors)
 {
 	CHECK_EQ_U64(discover_pid(0x7ffffff0u, count, NULL), (uint64_t)-ENOENT);
 	CHECK_EQ_U64(found, 0);
-	/* This test binary maps no TLS library, and one dynamic loader. */
+	/* This test binary maps no TLS library, one dynamic loader, and other code files. */
 	CHECK_EQ_U64(discover_pid(getpid(), count, NULL), 0);
 	CHECK_EQ_U64(found_tls, 0);
 	CHECK_EQ_U64(found_loader, 1);
-	CHECK_EQ_U64(found, 1);
+	CHECK_EQ_U64(found_self, 1); /* the executable itself is looked into */
+	CHECK(found_code >= 2);	     /* it and libc at least */
+	CHECK_EQ_U64(found, found_loader + found_code);
 }
 
 TEST(loader_paths)

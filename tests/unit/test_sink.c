@@ -200,11 +200,12 @@ TEST(json_stats)
 		   "\"capture_truncated\":8,\"capture_truncated_bytes\":9,\"map_full\":10,"
 		   "\"read_fault\":11,\"ringbuf_full_control\":15,\"ringbuf_full_wire\":18,"
 		   "\"incomplete\":100,"
-		   "\"decode\":101,\"sink\":102},\"probes_attached\":1000,\"probes_failed\":1001,"
+		   "\"decode\":101,\"sink\":102},\"processes\":{\"tls\":0,\"untraced\":0},"
+		   "\"probes_attached\":1000,\"probes_failed\":1001,"
 		   "\"libraries\":[{\"path\":\"/usr/lib/x86_64-linux-gnu/libssl.so.3\","
-		   "\"lib\":\"openssl\",\"probes\":4,\"failed\":0},"
+		   "\"lib\":\"openssl\",\"traced\":true,\"reason\":null,\"probes\":4,\"failed\":0},"
 		   "{\"path\":\"/proc/77/root/usr/lib/libssl.so.3\",\"lib\":\"openssl\","
-		   "\"probes\":2,\"failed\":2}]}\n");
+		   "\"traced\":true,\"reason\":null,\"probes\":2,\"failed\":2}]}\n");
 }
 
 TEST(json_stats_keys_unique_and_no_libs)
@@ -243,13 +244,14 @@ TEST(json_stats_keys_unique_and_no_libs)
 
 TEST(json_stats_probe_sites)
 {
-	static const struct tls_func internal = {"ssl_write_internal", "SSL_write_ex", DIR_EGRESS,
-						 1, 0};
-	static const struct tls_func exported = {"SSL_read", NULL, DIR_INGRESS, 0, 0};
+	static const struct tls_func internal = {
+		"ssl_write_internal", "SSL_write_ex", DIR_EGRESS, 1, 0, "SSL_write"};
+	static const struct tls_func exported = {"SSL_read", NULL, DIR_INGRESS, 0, 0, NULL};
 	struct site_plan preferred = {
 		.sites = {{.fn = &internal,
 			   .offset = 0x3c2a0,
 			   .cost = SITE_EMULATED,
+			   .searched = 1,
 			   .insn = "push r15"},
 			  {.fn = &exported,
 			   .offset = 99,
@@ -264,10 +266,21 @@ TEST(json_stats_probe_sites)
 		.why = "no \"call\" in SSL_write_ex",
 	};
 	struct lib_status libs[] = {
-		{.path = "/a/libssl.so.3", .lib = "openssl", .probes = 2, .plan = &preferred},
+		{.path = "/a/libssl.so.3",
+		 .lib = "openssl",
+		 .linkage = "shared",
+		 .version = "3.0.19",
+		 .probes = 2,
+		 .plan = &preferred},
 		{.path = "/b/libssl.so.3", .lib = "openssl", .probes = 1, .plan = &fallback},
+		{.path = "/c/app",
+		 .lib = "openssl",
+		 .linkage = "stripped",
+		 .version = "",
+		 .reason = "symbols stripped"},
 	};
-	struct stats_record st = {.ts = 5, .libs = libs, .nlibs = 2};
+	struct stats_record st = {
+		.ts = 5, .libs = libs, .nlibs = 3, .procs_tls = 4, .procs_untraced = 1};
 	struct buf b = {0};
 	const char *at;
 
@@ -275,19 +288,26 @@ TEST(json_stats_probe_sites)
 	buf_putc(&b, 0);
 	at = strstr(b.p, ",\"libraries\":[");
 	if (CHECK(at))
-		CHECK_STR_EQ(at,
-			     ",\"libraries\":["
-			     "{\"path\":\"/a/libssl.so.3\",\"lib\":\"openssl\",\"probes\":2,"
-			     "\"failed\":0,\"fallback\":false,\"sites\":["
-			     "{\"func\":\"ssl_write_internal\",\"via\":\"SSL_write_ex\","
-			     "\"offset\":246432,\"insn\":\"push r15\",\"cost\":\"emulated\"},"
-			     "{\"func\":\"SSL_read\",\"offset\":99,\"insn\":\"sub rsp, 0x18\","
-			     "\"cost\":\"single-stepped\"}]},"
-			     "{\"path\":\"/b/libssl.so.3\",\"lib\":\"openssl\",\"probes\":1,"
-			     "\"failed\":0,\"fallback\":true,"
-			     "\"fallback_reason\":\"no \\\"call\\\" in SSL_write_ex\",\"sites\":["
-			     "{\"func\":\"SSL_read\",\"offset\":7,\"insn\":\"nop\","
-			     "\"cost\":\"optimised\"}]}]}\n");
+		CHECK_STR_EQ(
+			at,
+			",\"libraries\":["
+			"{\"path\":\"/a/libssl.so.3\",\"lib\":\"openssl\",\"linkage\":\"shared\","
+			"\"version\":\"3.0.19\",\"traced\":true,\"reason\":null,\"probes\":2,"
+			"\"failed\":0,\"fallback\":false,\"sites\":["
+			"{\"func\":\"ssl_write_internal\",\"via\":\"SSL_write_ex\","
+			"\"offset\":246432,\"insn\":\"push r15\",\"cost\":\"emulated\"},"
+			"{\"func\":\"SSL_read\",\"offset\":99,\"insn\":\"sub rsp, 0x18\","
+			"\"cost\":\"single-stepped\"}]},"
+			"{\"path\":\"/b/libssl.so.3\",\"lib\":\"openssl\",\"traced\":true,"
+			"\"reason\":null,\"probes\":1,"
+			"\"failed\":0,\"fallback\":true,"
+			"\"fallback_reason\":\"no \\\"call\\\" in SSL_write_ex\",\"sites\":["
+			"{\"func\":\"SSL_read\",\"offset\":7,\"insn\":\"nop\","
+			"\"cost\":\"optimised\"}]},"
+			"{\"path\":\"/c/app\",\"lib\":\"openssl\",\"linkage\":\"stripped\","
+			"\"version\":null,\"traced\":false,\"reason\":\"symbols stripped\","
+			"\"probes\":0,\"failed\":0}]}\n");
+	CHECK(strstr(b.p, ",\"processes\":{\"tls\":4,\"untraced\":1},"));
 	buf_free(&b);
 }
 
@@ -378,7 +398,8 @@ TEST(text_data_empty_and_color)
 
 TEST(text_stats_no_loss)
 {
-	struct stats_record st = {.ts = 1, .probes_attached = 4, .nlibs = 1};
+	struct stats_record st = {
+		.ts = 1, .probes_attached = 4, .nlibs = 1, .procs_tls = 3, .procs_untraced = 1};
 	struct buf b = {0};
 
 	st.counters[CNT_EVENTS] = 10;
@@ -391,5 +412,5 @@ TEST(text_stats_no_loss)
 	BUF_IS(&b,
 	       "tlsscope: stats: 10 records, 2048 bytes, 12 calls (2 returned no data), 0 lost, "
 	       "1 truncated by --max-capture, 0 integrity violations, 0 unattributed, 4 probes "
-	       "on 1 files\n");
+	       "on 1 files, 3 TLS processes (1 not traced)\n");
 }

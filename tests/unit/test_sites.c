@@ -37,30 +37,52 @@ __attribute__((noinline, used)) unsigned int fake_exported(unsigned int x)
 	return x + 5u;
 }
 
+/* "fake_hidden" has no symbol, like an internal function in a stripped library. */
 static const struct tls_func fake_preferred[] = {
-	{"fake_internal", "fake_wrapper", DIR_EGRESS, 1, 0},
+	{"fake_hidden", "fake_wrapper", DIR_EGRESS, 1, 0, NULL},
 };
 static const struct tls_func fake_broken[] = {
-	{"fake_internal", "fake_wrapper_nocall", DIR_EGRESS, 1, 0},
+	{"fake_hidden", "fake_wrapper_nocall", DIR_EGRESS, 1, 0, NULL},
+};
+/* A static link keeps the internal function's symbol: no call search. */
+static const struct tls_func fake_named[] = {
+	{"fake_internal", "fake_wrapper_nocall", DIR_EGRESS, 1, 0, NULL},
+};
+/* The site must be reached from an exported function, or that one inlined it. */
+static const struct tls_func fake_reached[] = {
+	{"fake_internal", "fake_wrapper", DIR_EGRESS, 1, 0, "fake_wrapper"},
+};
+static const struct tls_func fake_inlined[] = {
+	{"fake_internal", "fake_wrapper", DIR_EGRESS, 1, 0, "fake_wrapper_nocall"},
+};
+/* Two functions whose call search lands on one helper. */
+static const struct tls_func fake_shared_site[] = {
+	{"fake_hidden", "fake_wrapper", DIR_EGRESS, 1, 0, NULL},
+	{"fake_hidden_too", "fake_wrapper", DIR_INGRESS, 1, 0, NULL},
 };
 static const struct tls_func fake_fallback[] = {
-	{"fake_exported", NULL, DIR_EGRESS, 0, 0},
-	{"fake_missing_optional", NULL, DIR_INGRESS, 0, 1},
+	{"fake_exported", NULL, DIR_EGRESS, 0, 0, NULL},
+	{"fake_missing_optional", NULL, DIR_INGRESS, 0, 1, NULL},
 };
 static const char *const no_names[] = {NULL};
 
-static struct tls_adapter adapter(const struct tls_func *funcs)
+static struct tls_adapter adapter_n(const struct tls_func *funcs, unsigned int n)
 {
 	return (struct tls_adapter){
 		.name = "fake",
 		.lib = LIB_OPENSSL,
 		.sonames = no_names,
 		.funcs = funcs,
-		.nfuncs = 1,
+		.nfuncs = n,
 		.fallback = fake_fallback,
 		.nfallback = 2,
 		.system_files = no_names,
 	};
+}
+
+static struct tls_adapter adapter(const struct tls_func *funcs)
+{
+	return adapter_n(funcs, 1);
 }
 
 static uint64_t sym_addr(const char *name)
@@ -86,8 +108,48 @@ TEST(preferred_site_is_the_first_call_target)
 		return;
 	CHECK(sym_addr("fake_internal") != 0);
 	CHECK_EQ_U64(plan.sites[0].addr, sym_addr("fake_internal"));
-	CHECK_STR_EQ(plan.sites[0].fn->sym, "fake_internal");
+	CHECK_STR_EQ(plan.sites[0].fn->sym, "fake_hidden");
+	CHECK_EQ_U64(plan.sites[0].searched, 1);
 	CHECK(plan.sites[0].insn[0] != 0);
+}
+
+TEST(internal_symbol_is_used_when_the_file_has_it)
+{
+	struct tls_adapter ad = adapter(fake_named);
+	struct site_plan plan;
+
+	if (!CHECK_EQ_U64(sites_plan("/proc/self/exe", &ad, 0, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 0);
+	if (!CHECK_EQ_U64(plan.n, 1))
+		return;
+	CHECK_EQ_U64(plan.sites[0].addr, sym_addr("fake_internal"));
+	CHECK_EQ_U64(plan.sites[0].searched, 0);
+}
+
+TEST(site_must_be_reached_from_the_exported_function)
+{
+	struct tls_adapter ok = adapter(fake_reached), inl = adapter(fake_inlined);
+	struct site_plan plan;
+
+	if (CHECK_EQ_U64(sites_plan("/proc/self/exe", &ok, 0, &plan), 0))
+		CHECK_EQ_U64(plan.fallback, 0);
+	if (!CHECK_EQ_U64(sites_plan("/proc/self/exe", &inl, 0, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 1);
+	CHECK_STR_EQ(plan.why, "fake_wrapper_nocall does not call fake_internal (inlined)");
+	CHECK_STR_EQ(plan.sites[0].fn->sym, "fake_exported");
+}
+
+TEST(two_functions_on_one_site_fall_back)
+{
+	struct tls_adapter ad = adapter_n(fake_shared_site, 2);
+	struct site_plan plan;
+
+	if (!CHECK_EQ_U64(sites_plan("/proc/self/exe", &ad, 0, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 1);
+	CHECK_STR_EQ(plan.why, "fake_hidden and fake_hidden_too resolve to one site");
 }
 
 TEST(missing_call_falls_back_to_exported_and_says_why)
