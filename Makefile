@@ -31,7 +31,7 @@ endif
 BPF_SRCS  := src/bpf/tls.bpf.c $(filter-out src/bpf/tls.bpf.c,$(wildcard src/bpf/*.bpf.c))
 BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # The pure core: no <bpf/...>, no skeleton. Unit tests and fuzzers link only this.
-AGENT_SRCS:= src/agent.c src/attach.c src/main.c src/tcattach.c
+AGENT_SRCS:= src/agent.c src/attach.c src/list.c src/main.c src/tcattach.c
 CORE_SRCS := $(wildcard src/util/*.c src/sink/*.c src/tls/*.c src/wire/*.c src/proto/*.c) \
              $(filter-out $(AGENT_SRCS),$(wildcard src/*.c))
 CORE_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(CORE_SRCS))

@@ -21,7 +21,8 @@ static const char doc[] =
 	"  tlsscope -c curl                  only processes whose command is curl\n"
 	"  tlsscope -p 1234 --format json    one process, JSON lines\n"
 	"  tlsscope --format json -o out.jsonl --duration 60\n"
-	"  tlsscope --max-capture 1048576    keep up to 1 MiB of each TLS call";
+	"  tlsscope --max-capture 1048576    keep up to 1 MiB of each TLS call\n"
+	"  tlsscope --list                   which processes have TLS code, and which are traced";
 
 enum {
 	OPT_FORMAT = 0x100,
@@ -41,6 +42,7 @@ enum {
 	OPT_BODY_PREVIEW,
 	OPT_PCAPNG,
 	OPT_METRICS,
+	OPT_LIST,
 };
 
 static const struct argp_option options[] = {
@@ -93,6 +95,11 @@ static const struct argp_option options[] = {
 	{"read", OPT_READ, "FILE", 0,
 	 "Print the TLS handshakes in a pcap or pcapng capture file (- for stdin) and exit; needs "
 	 "no root",
+	 0},
+	{"list", OPT_LIST, NULL, 0,
+	 "List every process that has TLS code: library, version, how it is linked, and whether "
+	 "it is traced (if not, why); then exit. --format json gives one object per process and "
+	 "library",
 	 0},
 	{"verbose", 'v', NULL, 0,
 	 "More messages on stderr (repeat for debug); never changes what is traced", 0},
@@ -248,6 +255,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cfg->metrics = arg;
 		break;
 	}
+	case OPT_LIST:
+		cfg->list = 1;
+		break;
 	case 'v':
 		cfg->verbose++;
 		break;

@@ -35,6 +35,7 @@ struct config {
 	unsigned int body_preview; /* bytes of each HTTP body kept in http records */
 	const char *pcapng;	   /* --pcapng FILE */
 	const char *metrics;	   /* --metrics ADDR:PORT */
+	int list;		   /* --list: print the TLS code of every process and exit */
 };
 
 /*

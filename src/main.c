@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "agent.h"
 #include "cli.h"
+#include "list.h"
 #include "offline.h"
 
 int main(int argc, char **argv)
@@ -13,5 +14,7 @@ int main(int argc, char **argv)
 		return status;
 	if (cfg.read)
 		return offline_run(&cfg);
+	if (cfg.list)
+		return list_run(&cfg);
 	return agent_run(&cfg);
 }

@@ -489,6 +489,44 @@ def cmd_stats(a, records):
     print(f"ok: stats {json.dumps(st['lost'])}")
 
 
+def cmd_list(a):
+    """--list --format json: every started process is there with the expected facts."""
+    rows = []
+    with open(a.file) as f:
+        for n, line in enumerate(f, 1):
+            try:
+                rows.append(json.loads(line))
+            except ValueError as e:
+                fail(f"{a.file}:{n}: not JSON ({e}): {line[:200]!r}")
+    keys = ("pid", "comm", "exe", "lib", "version", "linkage", "path", "traced", "reason")
+    problems = []
+    for r in rows:
+        if tuple(r) != keys:
+            problems.append(f"row keys {list(r)} are not {list(keys)}")
+        if r.get("traced") is (r.get("reason") is not None):
+            problems.append(f"traced and reason disagree: {show(r)}")
+    for spec in a.expect:
+        pid, lib, linkage, traced = spec.split(",")[:4]
+        version = spec.split(",")[4] if spec.count(",") >= 4 else None
+        mine = [r for r in rows if r["pid"] == int(pid)]
+        hit = [r for r in mine if r["lib"] == lib and r["linkage"] == linkage
+               and r["traced"] == (traced == "yes")]
+        if len(hit) != 1:
+            problems.append(f"pid {pid}: want one {lib}/{linkage}/traced={traced} row, got "
+                            + (", ".join(show(r) for r in mine) or "no row"))
+        elif version is not None and (hit[0]["version"] or "") != version and \
+                not (version.endswith("*") and (hit[0]["version"] or "").startswith(version[:-1])):
+            problems.append(f"pid {pid}: version {hit[0]['version']!r}, want {version!r}")
+        else:
+            print(f"ok: list: {show(hit[0])}")
+    for pid in a.absent:
+        mine = [r for r in rows if r["pid"] == pid]
+        if mine:
+            problems.append(f"pid {pid} has no TLS code but is listed: {show(mine[0])}")
+    if problems:
+        fail("list: " + "; ".join(problems))
+
+
 def cmd_text(a):
     import re
     with open(a.file, "r", encoding="utf-8", errors="replace") as f:
@@ -596,6 +634,12 @@ def main():
     s.add_argument("--log", required=True)
     s.add_argument("--lost-requests", type=int, default=0)
 
+    s = sub.add_parser("list")
+    s.add_argument("file")
+    s.add_argument("--expect", action="append", default=[],
+                   help="PID,LIB,LINKAGE,yes|no[,VERSION] (VERSION may end in *; empty: null)")
+    s.add_argument("--absent", type=int, action="append", default=[])
+
     s = sub.add_parser("text")
     s.add_argument("file")
     s.add_argument("--header", required=True)
@@ -605,6 +649,9 @@ def main():
     try:
         if a.cmd == "text":
             cmd_text(a)
+            return
+        if a.cmd == "list":
+            cmd_list(a)
             return
         data, _, records = load(a.file)
         if a.cmd == "stream":
