@@ -18,6 +18,8 @@ packages=(
 	python3-h2
 	# GnuTLS as a traced client (gnutls-cli)
 	gnutls-bin
+	# node's https client and server (OpenSSL inside the node executable)
+	nodejs
 	# --metrics: a real scraper and the exposition linter (prometheus, promtool)
 	prometheus
 	# handshake tests: captures and an independent JA3 (tshark), raw packets (tcpdump)
