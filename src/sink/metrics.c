@@ -386,6 +386,25 @@ static void format_agent(struct buf *b, const struct stats_record *st)
 	put_counter(b, "tlsscope_probes_attached_total", "Uprobes attached.", st->probes_attached);
 	put_counter(b, "tlsscope_probes_failed_total", "Uprobes that failed to attach.",
 		    st->probes_failed);
+	{
+		unsigned int files[2] = {0, 0};
+
+		put_family(b, "tlsscope_tls_processes", "gauge",
+			   "Processes running TLS code, by whether all of it is traced "
+			   "(tlsscope --list says why not).");
+		put_sample(b, "tlsscope_tls_processes", "traced", "true",
+			   st->procs_tls - st->procs_untraced);
+		put_sample(b, "tlsscope_tls_processes", "traced", "false", st->procs_untraced);
+		for (unsigned int i = 0; i < st->nlibs; i++)
+			if (st->libs[i].linkage) /* not a loader */
+				files[!st->libs[i].reason]++;
+		put_family(
+			b, "tlsscope_tls_files", "gauge",
+			"Files holding TLS code (libraries and executables), by whether they are "
+			"traced.");
+		put_sample(b, "tlsscope_tls_files", "traced", "true", files[1]);
+		put_sample(b, "tlsscope_tls_files", "traced", "false", files[0]);
+	}
 	if (st->wire) {
 		put_counter(b, "tlsscope_handshakes_total", "TLS handshake records.",
 			    st->handshakes);

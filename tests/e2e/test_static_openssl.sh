@@ -23,7 +23,8 @@ printf 'stripped client says hello\n' >"$E2E_TMP/c2s.2"
 printf 'reply to the static client\n' >"$E2E_TMP/s2c"
 printf 'reply to the stripped one\n' >"$E2E_TMP/s2c.2"
 
-ts_start --format json -o "$E2E_TMP/out.jsonl" --stats-interval 1
+mport=$(free_port)
+ts_start --format json -o "$E2E_TMP/out.jsonl" --stats-interval 1 --metrics "127.0.0.1:$mport"
 
 declare -A SPID PORT CPID CPORT
 for i in 1 2; do
@@ -68,6 +69,10 @@ $CHECK list "$E2E_TMP/list.json" \
 	--absent "$SLEEP" || { cat "$E2E_TMP/list.json"; fail "listing"; }
 grep -E "^ *${CPID[2]} +client-stripped +openssl +- +stripped +no .*: symbols stripped" \
 	"$E2E_TMP/list.txt" >/dev/null || { cat "$E2E_TMP/list.txt"; fail "text listing"; }
+curl -s "http://127.0.0.1:$mport/metrics" >"$E2E_TMP/metrics.txt" || fail "scrape /metrics"
+untraced=$(awk '$1 == "tlsscope_tls_processes{traced=\"false\"}" {print $2}' "$E2E_TMP/metrics.txt")
+[ "${untraced:-0}" -ge 1 ] ||
+	{ grep tls_ "$E2E_TMP/metrics.txt"; fail "metrics do not count the stripped client as untraced"; }
 sleep 1.2 # a periodic stats record while the stripped client is alive
 
 cat "$E2E_TMP/s2c" >&3
