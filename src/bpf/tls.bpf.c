@@ -199,9 +199,14 @@ int BPF_KRETPROBE(tls_exit, long ret)
 	__sync_fetch_and_add(&inflight_calls, -1);
 	count(CNT_CALLS, 1);
 
-	if (ret > 0) {
+	/*
+	 * Every convention returns an int in eax (GnuTLS's ssize_t counts fit one): `mov eax, -1`
+	 * leaves the upper half of rax zero, so the 64-bit register would read 4294967295, a
+	 * success whose out-pointer was never written.
+	 */
+	if ((int)ret > 0) {
 		if (!COOKIE_EX(in.cookie))
-			moved = ret;
+			moved = (int)ret;
 		else if (bpf_probe_read_user(&moved, sizeof(moved), (void *)in.outlen)) {
 			/* It moved data, we cannot tell how much: a loss, not a failed call. */
 			count(CNT_READ_FAULT, 1);
