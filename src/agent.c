@@ -25,6 +25,7 @@
 #include "attach.h"
 #include "conn.h"
 #include "coverage.h"
+#include "hold.h"
 #include "discover.h"
 #include "events.h"
 #include "handshake.h"
@@ -40,7 +41,13 @@
 #define POLL_INTERVAL_MS 10
 /* A call whose chunks stopped arriving this long ago is closed with what it has. */
 #define STALE_CALL_NS 1000000000ull
-#define OUT_BUFFER    (1 << 20)
+/*
+ * How long an unattributed record waits for its ssl's binding (hold.h): a memory-BIO server's
+ * request waits for its response's ciphertext, so this bounds the handler time covered.
+ */
+#define HOLD_NS	       (500 * 1000000ull)
+#define HOLD_MAX_BYTES (16u << 20)
+#define OUT_BUFFER     (1 << 20)
 /* A hello that is not whole this long after its last segment is given up (counted). */
 #define HS_TIMEOUT_NS (10 * 1000000000ull)
 /* How long a TLS 1.3 handshake record waits for plaintext to tell its ALPN. */
@@ -68,6 +75,7 @@ struct agent {
 	struct reasm *reasm;
 	struct listeners *listeners;
 	struct coverage *coverage; /* which processes run TLS code, traced or not */
+	struct hold *hold;	   /* unattributed records waiting for a memory-BIO binding */
 	struct tcattach *tc;	   /* the handshake classifier's attachments */
 	struct hsflow *hsflow;	   /* hello reassembly */
 	struct hsjoin *hsjoin;	   /* handshake records, and their join to data records */
@@ -162,7 +170,8 @@ static int mask_fields(struct agent *ag, struct data_record *d)
 	return 0;
 }
 
-static void emit_call(void *ctx, const struct data_event *e, const uint8_t *data, uint32_t got)
+/* A call whose connection is settled (or will not be): out to the parsers and sinks. */
+static void deliver_call(void *ctx, const struct data_event *e, const uint8_t *data, uint32_t got)
 {
 	struct agent *ag = ctx;
 	struct conn_tuple conn = e->conn;
@@ -216,6 +225,14 @@ static void emit_call(void *ctx, const struct data_event *e, const uint8_t *data
 			return;
 	}
 	write_record(ag, &r);
+}
+
+/* A completed call from reasm: unattributed ones wait a little for a memory-BIO binding. */
+static void emit_call(void *ctx, const struct data_event *e, const uint8_t *data, uint32_t got)
+{
+	struct agent *ag = ctx;
+
+	hold__push(ag->hold, e, data, got, now_ns(CLOCK_MONOTONIC));
 }
 
 static void emit_http(void *ctx, const struct http_record *h)
@@ -324,8 +341,12 @@ static int on_event(void *ctx, void *raw, size_t size)
 		 */
 		discover_pid(v.hdr->pid, on_lib, ag);
 		break;
+	case EV_BIND:
+		hold__bind(ag->hold, v.bind);
+		break;
 	case EV_EXIT:
 		reasm__flush(ag->reasm, v.hdr->pid, 0);
+		hold__flush(ag->hold, v.hdr->pid);
 		coverage__forget(ag->coverage, v.hdr->pid);
 		break;
 	case EV_WIRE:
@@ -354,6 +375,16 @@ static void snapshot(void *ctx, struct stats_record *st)
 			st->counters[c] += vals[i];
 	}
 	free(vals);
+	{
+		struct hold_stats hs;
+
+		/* "unattributed" counts the records that went out so; correlated ones did not. */
+		hold__stats(ag->hold, &hs);
+		st->correlated = hs.correlated;
+		st->counters[CNT_UNATTRIBUTED] -= hs.correlated < st->counters[CNT_UNATTRIBUTED]
+							  ? hs.correlated
+							  : st->counters[CNT_UNATTRIBUTED];
+	}
 	st->lost_incomplete = ag->lost_incomplete;
 	st->lost_decode = ag->lost_decode + reasm__orphans(ag->reasm);
 	st->lost_sink = ag->lost_sink;
@@ -650,6 +681,7 @@ static void run_loop(struct agent *ag)
 		ring_buffer__consume(ag->rb);
 		now = now_ns(CLOCK_MONOTONIC);
 		reasm__flush(ag->reasm, 0, now - STALE_CALL_NS);
+		hold__expire(ag->hold, now);
 		hsflow_expire(ag->hsflow, now);
 		hsjoin_tick(ag->hsjoin, now);
 		http_expire(ag->http, now, HTTP_IDLE_NS);
@@ -670,6 +702,8 @@ int agent_run(const struct config *cfg)
 {
 	struct agent *ag = calloc(1, sizeof(*ag));
 	struct reasm_opts ropts = {.max_pending = 256, .emit = emit_call};
+	struct hold_opts hopts = {
+		.hold_ns = HOLD_NS, .max_bytes = HOLD_MAX_BYTES, .release = deliver_call};
 	struct sink_opts sopts = {0};
 	struct hsf_limits hlim = {.max_flows = 4096, .timeout_ns = HS_TIMEOUT_NS};
 	struct attacher_opts aopts;
@@ -701,11 +735,13 @@ int agent_run(const struct config *cfg)
 	ag->reasm = reasm__new(&ropts);
 	ag->listeners = listeners__new();
 	ag->coverage = coverage__new();
+	hopts.ctx = ag;
+	ag->hold = hold__new(&hopts);
 	ag->hsflow = hsflow_new(&hlim, on_hello, ag);
 	ag->hsjoin = hsjoin_new(HS_MAX_CONNS, ALPN_WAIT_NS, emit_handshake, ag);
 	ag->http = http_new(HTTP_MAX_CONNS, !cfg->no_redact, cfg->body_preview, emit_http, ag);
-	if (!ag->reasm || !ag->listeners || !ag->coverage || !ag->hsflow || !ag->hsjoin ||
-	    !ag->http) {
+	if (!ag->reasm || !ag->listeners || !ag->coverage || !ag->hold || !ag->hsflow ||
+	    !ag->hsjoin || !ag->http) {
 		pr_warn("out of memory\n");
 		goto cleanup;
 	}
@@ -743,6 +779,7 @@ int agent_run(const struct config *cfg)
 
 	ring_buffer__consume(ag->rb);
 	reasm__flush(ag->reasm, 0, 0);
+	hold__flush(ag->hold, 0);
 	hsflow_flush(ag->hsflow);
 	hsjoin_flush(ag->hsjoin);
 	http_flush(ag->http);
@@ -764,6 +801,7 @@ cleanup:
 	reasm__free(ag->reasm);
 	listeners__free(ag->listeners);
 	coverage__free(ag->coverage);
+	hold__free(ag->hold);
 	hsflow_free(ag->hsflow);
 	hsjoin_free(ag->hsjoin);
 	http_free(ag->http);

@@ -7,7 +7,7 @@
 static const size_t min_size[EV__MAX] = {
 	[EV_DATA] = sizeof(struct data_event), [EV_EXEC] = sizeof(struct exec_event),
 	[EV_EXIT] = sizeof(struct exit_event), [EV_LIBS] = sizeof(struct libs_event),
-	[EV_WIRE] = sizeof(struct wire_event),
+	[EV_WIRE] = sizeof(struct wire_event), [EV_BIND] = sizeof(struct bind_event),
 };
 
 static int wire_valid(const struct wire_event *e)
@@ -46,6 +46,8 @@ int event_decode(const void *raw, size_t size, struct event_view *v)
 	if (h->type == EV_DATA && !data_valid(v->data))
 		return -EBADMSG;
 	if (h->type == EV_WIRE && !wire_valid(v->wire))
+		return -EBADMSG;
+	if (h->type == EV_BIND && (v->bind->conn.role > ROLE_SERVER || !v->bind->conn.family))
 		return -EBADMSG;
 	return 0;
 }

@@ -16,6 +16,7 @@ struct event_view {
 		const struct exit_event *exit;
 		const struct libs_event *libs;
 		const struct wire_event *wire;
+		const struct bind_event *bind;
 	};
 };
 

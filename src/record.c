@@ -20,6 +20,8 @@ const char *attribution_name(enum attribution a)
 		return "syscall";
 	case ATTR_CACHED:
 		return "cached";
+	case ATTR_CORRELATED:
+		return "correlated";
 	default:
 		return "unattributed";
 	}
@@ -50,6 +52,8 @@ static const char *const counter_names[CNT__MAX] = {
 	[CNT_WIRE_EVENTS] = "wire_events",
 	[CNT_WIRE_FLOWS] = "wire_hellos",
 	[CNT_LOST_WIRE] = "ringbuf_full_wire",
+	[CNT_BIO_BOUND] = "bio_bound",
+	[CNT_BIO_MISMATCH] = "bio_mismatch",
 };
 
 const char *counter_name(enum counter c)

@@ -144,6 +144,7 @@ struct stats_record {
 	uint64_t lost_incomplete;    /* records closed with chunks missing */
 	uint64_t lost_decode;	     /* ring records that failed to decode */
 	uint64_t lost_sink;	     /* records a sink could not write */
+	uint64_t correlated;	     /* records attributed after the fact by a memory-BIO binding */
 	uint64_t probes_attached;
 	uint64_t probes_failed;
 	const struct lib_status *libs;

@@ -26,6 +26,7 @@ enum event_type {
 	EV_EXIT = 3, /* a process (thread group leader) exited */
 	EV_LIBS = 4, /* the dynamic loader changed the process's libraries */
 	EV_WIRE = 5, /* bytes of a TLS hello seen on an interface (TC classifier) */
+	EV_BIND = 6, /* an ssl's connection, learned from the ciphertext its write produced */
 	EV__MAX,
 };
 
@@ -46,6 +47,7 @@ enum attribution {
 	ATTR_UNATTRIBUTED = 0, /* no trustworthy fd: conn is unknown */
 	ATTR_SYSCALL = 1,      /* fd seen in a socket syscall inside this very call */
 	ATTR_CACHED = 2,       /* fd remembered for this ssl from an earlier call */
+	ATTR_CORRELATED = 3,   /* memory BIO: the ciphertext of its writes went out on fd */
 };
 
 enum conn_role {
@@ -80,6 +82,8 @@ enum counter {
 	CNT_WIRE_EVENTS,     /* hello slices handed over by the classifier */
 	CNT_WIRE_FLOWS,	     /* hello starts the classifier recognised */
 	CNT_LOST_WIRE,	     /* hello slices dropped: ring buffer full */
+	CNT_BIO_BOUND,	     /* ssls bound to a connection by the ciphertext of their writes */
+	CNT_BIO_MISMATCH,    /* a socket write after unattributed writes did not match them */
 	CNT__MAX,
 };
 
@@ -144,6 +148,22 @@ struct exit_event {
 struct libs_event {
 	struct event_hdr hdr;
 };
+
+/*
+ * A library that works over memory BIOs (node, Envoy) encrypts in the TLS call and leaves the
+ * socket write to its event loop. When the thread's next socket write after its unattributed
+ * writes on one ssl is exactly their ciphertext (plaintext + one record overhead per 16 KiB
+ * or part, for the AEAD record layouts), the ssl is on that socket: records of the ssl that
+ * user space held back are attributed to conn.
+ */
+struct bind_event {
+	struct event_hdr hdr;
+	__u64 ssl;
+	__s32 fd;
+	__u32 _pad;
+	struct conn_tuple conn;
+};
+_Static_assert(sizeof(struct bind_event) == 88, "bind_event layout");
 
 /* Bytes of a hello per wire record; a longer hello takes several records. */
 #define WIRE_SLICE 1024

@@ -37,6 +37,18 @@ struct inflight {
 	__u32 cookie;
 	__u32 active; /* a call is in flight */
 	__u64 calls;  /* calls this thread made: numbers its records (event_hdr.seq) */
+	/* Unattributed writes whose ciphertext the thread has not sent yet (bind_event). */
+	__u64 pend_ssl;
+	__u64 pend_bytes;   /* their plaintext */
+	__u64 pend_ts;	    /* when the last one returned */
+	__u32 pend_records; /* TLS records they make */
+	__u32 pend_state;   /* PEND_* */
+};
+
+enum {
+	PEND_NONE,
+	PEND_WRITES,   /* writes on pend_ssl wait for their ciphertext */
+	PEND_POISONED, /* writes on two ssls before a send: the next send tells nothing */
 };
 
 struct ssl_key {
@@ -110,6 +122,9 @@ __shared __u64 conn_gen;
  * this is 0 they return before looking at the thread's state.
  */
 __shared __u64 inflight_calls;
+
+/* Threads with a pend_state: they too make the socket hooks look. */
+__shared __u64 pending_binds;
 
 /* Reader is woken only once this much is queued; otherwise it polls on a short timer. */
 __shared const volatile __u64 wakeup_bytes;
@@ -224,6 +239,47 @@ static __always_inline __u64 fd_sock(int fd)
 		return 0;
 	sock = BPF_CORE_READ(file, private_data);
 	return (__u64)BPF_CORE_READ(sock, sk);
+}
+
+/*
+ * Fills *t with the TCP connection of sk (t->family stays 0 when it is unknown) and returns
+ * its generation, or 0 when sk is no TCP socket. The tuple is read from the socket once and
+ * kept in sock_conns: after a reset or close the socket's own fields are cleared (local port
+ * 0) while the application still reads what was received before.
+ */
+static __always_inline __u64 sock_tuple(__u64 skp, struct conn_tuple *t)
+{
+	struct sock *sk = (struct sock *)skp;
+	struct sock_conn tmp = {};
+	struct sock_conn *known;
+
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	known = bpf_map_lookup_elem(&sock_conns, &skp);
+	if (known && known->t.family) {
+		*t = known->t;
+		return known->gen;
+	}
+	tmp.t.role = known ? known->t.role : ROLE_UNKNOWN;
+	tmp.gen = known ? known->gen : __sync_fetch_and_add(&conn_gen, 1) + 1;
+	tmp.t.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	tmp.t.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	tmp.t.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (tmp.t.family == AF_INET) {
+		bpf_core_read(tmp.t.laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(tmp.t.raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (tmp.t.family == AF_INET6) {
+		bpf_core_read(tmp.t.laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(tmp.t.raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	} else {
+		return tmp.gen;
+	}
+	/* Not connected (yet, or any more): a wrong tuple is worse than none. */
+	if (!tmp.t.lport || !tmp.t.rport)
+		return tmp.gen;
+	*t = tmp.t;
+	bpf_map_update_elem(&sock_conns, &skp, &tmp, BPF_ANY);
+	return tmp.gen;
 }
 
 #endif

@@ -60,47 +60,6 @@ int BPF_KPROBE(tls_enter, void *ssl, void *buf, __u64 num, void *outlen)
 	return 0;
 }
 
-/*
- * Fills *t with the TCP connection of sk (t->family stays 0 when it is unknown) and returns
- * its generation, or 0 when sk is no TCP socket. The tuple is read from the socket once and
- * kept in sock_conns: after a reset or close the socket's own fields are cleared (local port
- * 0) while the application still reads what was received before.
- */
-static __always_inline __u64 sock_tuple(__u64 skp, struct conn_tuple *t)
-{
-	struct sock *sk = (struct sock *)skp;
-	struct sock_conn tmp = {};
-	struct sock_conn *known;
-
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
-	known = bpf_map_lookup_elem(&sock_conns, &skp);
-	if (known && known->t.family) {
-		*t = known->t;
-		return known->gen;
-	}
-	tmp.t.role = known ? known->t.role : ROLE_UNKNOWN;
-	tmp.gen = known ? known->gen : __sync_fetch_and_add(&conn_gen, 1) + 1;
-	tmp.t.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	tmp.t.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	tmp.t.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (tmp.t.family == AF_INET) {
-		bpf_core_read(tmp.t.laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(tmp.t.raddr, 4, &sk->__sk_common.skc_daddr);
-	} else if (tmp.t.family == AF_INET6) {
-		bpf_core_read(tmp.t.laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(tmp.t.raddr, 16, &sk->__sk_common.skc_v6_daddr);
-	} else {
-		return tmp.gen;
-	}
-	/* Not connected (yet, or any more): a wrong tuple is worse than none. */
-	if (!tmp.t.lport || !tmp.t.rport)
-		return tmp.gen;
-	*t = tmp.t;
-	bpf_map_update_elem(&sock_conns, &skp, &tmp, BPF_ANY);
-	return tmp.gen;
-}
-
 struct emit_ctx {
 	struct data_event *tmpl; /* everything but the chunk fields */
 	__u64 buf;
@@ -168,6 +127,25 @@ static long emit_chunk(__u32 i, struct emit_ctx *c)
 	c->done += n;
 	c->chunks++;
 	return 0;
+}
+
+/* Records one TLS record per 16 KiB or part: what OpenSSL and BoringSSL make of a write. */
+static __always_inline void note_pending(struct inflight *inp, __u64 ssl, __u64 moved)
+{
+	__u32 records = (moved + CHUNK_MAX - 1) / CHUNK_MAX;
+
+	if (inp->pend_state == PEND_NONE) {
+		__sync_fetch_and_add(&pending_binds, 1);
+		inp->pend_state = PEND_WRITES;
+		inp->pend_ssl = ssl;
+		inp->pend_bytes = 0;
+		inp->pend_records = 0;
+	} else if (inp->pend_state == PEND_WRITES && inp->pend_ssl != ssl) {
+		inp->pend_state = PEND_POISONED;
+	}
+	inp->pend_bytes += moved;
+	inp->pend_records += records;
+	inp->pend_ts = bpf_ktime_get_ns();
 }
 
 /* Per-CPU scratch for the record template: too big for the 512-byte BPF stack with the rest. */
@@ -255,8 +233,11 @@ int BPF_KRETPROBE(tls_exit, long ret)
 			bpf_map_delete_elem(&ssl_conns, &key);
 		}
 	}
-	if (e->attribution == ATTR_UNATTRIBUTED)
+	if (e->attribution == ATTR_UNATTRIBUTED) {
 		count(CNT_UNATTRIBUTED, 1);
+		if (COOKIE_DIR(in.cookie) == DIR_EGRESS && !in.conflict)
+			note_pending(inp, in.ssl, moved);
+	}
 
 	/* Numbered per thread (no shared counter to bounce between CPUs): reasm keys by tid. */
 	fill_hdr(&e->hdr, EV_DATA, sizeof(*e), ++inp->calls);

@@ -362,6 +362,7 @@ void json_format_stats(struct buf *b, const struct stats_record *st)
 		if (!counter_is_loss(c))
 			buf_printf(b, ",\"%s\":%llu", counter_name(c),
 				   (unsigned long long)st->counters[c]);
+	buf_printf(b, ",\"correlated\":%llu", (unsigned long long)st->correlated);
 	buf_puts(b, ",\"lost\":{");
 	for (int c = 0, first = 1; c < CNT__MAX; c++) {
 		if (!counter_is_loss(c))

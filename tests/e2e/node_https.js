@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 // node's https server and client in one process pair, over loopback, for test_node.sh.
 //   node node_https.js server PORT CERT KEY      serves "pong N" for GET /ping/N; exits on /quit
-//   node node_https.js client PORT N CONC        N requests, CONC connections at once, each
-//                                                 request on a new connection; prints
-//                                                 "LOCALPORT N" for each
+//   node node_https.js client PORT N CONC        N requests, CONC at once, each on a new
+//                                                 connection; prints "LOCALPORT N" for each
 'use strict';
 const https = require('https');
 const fs = require('fs');
@@ -26,13 +25,12 @@ if (mode === 'server') {
 	srv.listen(+port, '127.0.0.1', () => console.log('listening'));
 } else {
 	const total = +process.argv[4], conc = +process.argv[5];
-	const agent = new https.Agent({keepAlive: false, maxSockets: conc});
 	let next = 0, done = 0;
 	const one = () => {
 		if (next >= total)
 			return;
 		const n = next++;
-		const req = https.get({host: '127.0.0.1', port: +port, path: `/ping/${n}`, agent,
+		const req = https.get({host: '127.0.0.1', port: +port, path: `/ping/${n}`, agent: false,
 			rejectUnauthorized: false}, (res) => {
 			const lport = res.socket.localPort;
 			let body = '';

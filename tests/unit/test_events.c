@@ -251,3 +251,21 @@ TEST(valid_exec_exit_libs)
 	CHECK_EQ_U64(v.type, EV_LIBS);
 	CHECK_EQ_U64(v.libs->hdr.pid, 11);
 }
+
+TEST(bind_needs_a_connection)
+{
+	struct bind_event b = {.hdr = {.type = EV_BIND, .size = sizeof(b)}, .ssl = 1, .fd = 4};
+	struct event_view v;
+
+	CHECK_EQ_U64(event_decode(&b, sizeof(b), &v), (uint64_t)-EBADMSG); /* no family */
+	b.conn.family = 2;
+	b.conn.role = 7;
+	CHECK_EQ_U64(event_decode(&b, sizeof(b), &v), (uint64_t)-EBADMSG);
+	b.conn.role = ROLE_SERVER;
+	if (CHECK_EQ_U64(event_decode(&b, sizeof(b), &v), 0)) {
+		CHECK_EQ_U64(v.type, EV_BIND);
+		CHECK_EQ_U64(v.bind->fd, 4);
+	}
+	b.hdr.size = sizeof(b) - 1;
+	CHECK_EQ_U64(event_decode(&b, sizeof(b) - 1, &v), (uint64_t)-EBADMSG);
+}

@@ -195,7 +195,8 @@ TEST(json_stats)
 	json_format_stats(&b, &st);
 	BUF_IS(&b, "{\"type\":\"stats\",\"ts\":1700000001000000000,\"calls\":1,\"calls_failed\":2,"
 		   "\"events\":3,\"bytes\":4,\"integrity_violations\":12,\"unattributed\":13,"
-		   "\"nested_calls\":14,\"wire_events\":16,\"wire_hellos\":17,\"lost\":{\"ringbuf_"
+		   "\"nested_calls\":14,\"wire_events\":16,\"wire_hellos\":17,\"bio_bound\":19,"
+		   "\"bio_mismatch\":20,\"correlated\":0,\"lost\":{\"ringbuf_"
 		   "full\":5,\"partial\":6,\"bytes\":7,"
 		   "\"capture_truncated\":8,\"capture_truncated_bytes\":9,\"map_full\":10,"
 		   "\"read_fault\":11,\"ringbuf_full_control\":15,\"ringbuf_full_wire\":18,"
