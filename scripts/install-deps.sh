@@ -20,6 +20,8 @@ packages=(
 	gnutls-bin
 	# node's https client and server (OpenSSL inside the node executable)
 	nodejs
+	# wolfSSL as a traced client: tests/e2e/clients/wolfssl_client.c, built at test time
+	libwolfssl-dev
 	# --metrics: a real scraper and the exposition linter (prometheus, promtool)
 	prometheus
 	# handshake tests: captures and an independent JA3 (tshark), raw packets (tcpdump)

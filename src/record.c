@@ -8,6 +8,8 @@ const char *tls_lib_name(enum tls_lib lib)
 		return "openssl";
 	case LIB_GNUTLS:
 		return "gnutls";
+	case LIB_WOLFSSL:
+		return "wolfssl";
 	default:
 		return "unknown";
 	}

@@ -35,6 +35,7 @@ enum tls_lib {
 	LIB_UNKNOWN = 0,
 	LIB_OPENSSL = 1,
 	LIB_GNUTLS = 2,
+	LIB_WOLFSSL = 3,
 	LIB__MAX,
 };
 

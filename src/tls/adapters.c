@@ -6,6 +6,7 @@
 const struct tls_adapter *const tls_adapters[] = {
 	&openssl_adapter,
 	&gnutls_adapter,
+	&wolfssl_adapter,
 	NULL,
 };
 

@@ -367,3 +367,70 @@ wait_ok() {
 	st=$?
 	[ $st = 0 ] || { cat "$E2E_TMP/$2.log"; fail "$2 (pid $1) failed with status $st"; }
 }
+
+# ---------------------------------------------------------------------------------------------
+# small clients of other TLS libraries (tests/e2e/clients/)
+
+# build_client NAME CC_ARGS...: compiles clients/NAME.c into $E2E_TMP/NAME
+build_client() {
+	local name=$1
+	shift
+	cc -O1 -Wall -Wextra -Werror -o "$E2E_TMP/$name" "$E2E_DIR/clients/$name.c" "$@" \
+		>"$E2E_TMP/$name.cc.log" 2>&1 || { cat "$E2E_TMP/$name.cc.log"; fail "cc $name.c"; }
+}
+
+# client_exchange NAME LIB: the agent traces $E2E_TMP/NAME (built by build_client) against
+# `openssl s_server`: a known line each way, fed through fifos so that each side sends exactly
+# when we say. The client's side must be one record each way from adapter LIB, attributed by
+# syscall, with the exact 5-tuple; the server's side comes from OpenSSL; no call nested
+# another (a nested one would be a second record of the same bytes), nothing lost.
+client_exchange() {
+	local name=$1 lib=$2 port spid cpid cport out who cl sv ok=1
+	make_cert
+	port=$(free_port)
+	printf 'hello from %s, line one\n' "$name" >"$E2E_TMP/c2s"
+	printf 'pong from s_server: 0123456789\n' >"$E2E_TMP/s2c"
+	mkfifo "$E2E_TMP/srv.in" "$E2E_TMP/cli.in"
+
+	# Before the client starts: its library is probed when the process maps it.
+	ts_start --format json -o "$E2E_TMP/out.jsonl"
+
+	openssl s_server -accept "127.0.0.1:$port" -cert "$CERT" -key "$KEY" -quiet -naccept 1 \
+		<"$E2E_TMP/srv.in" >"$E2E_TMP/srv.out" 2>"$E2E_TMP/srv.err" &
+	spid=$!
+	bg_track $spid
+	exec 3>"$E2E_TMP/srv.in"
+	wait_for 10 "s_server listening on $port" port_listening "$port"
+
+	"$E2E_TMP/$name" "$port" <"$E2E_TMP/cli.in" >"$E2E_TMP/cli.out" 2>"$E2E_TMP/cli.err" &
+	cpid=$!
+	bg_track $cpid
+	exec 4>"$E2E_TMP/cli.in"
+	get_cport() { cport=$(client_port_of "$cpid" "$port"); [ -n "$cport" ]; }
+	wait_for 10 "$name connected" get_cport
+	log "s_server pid $spid port $port, $name pid $cpid port $cport"
+
+	cat "$E2E_TMP/c2s" >&4 # the client reads its line once the handshake is done
+	wait_for 10 "s_server to print the client's line" cmp -s "$E2E_TMP/srv.out" "$E2E_TMP/c2s"
+	cat "$E2E_TMP/s2c" >&3
+	wait_for 10 "$name to print the server's line" cmp -s "$E2E_TMP/cli.out" "$E2E_TMP/s2c"
+	exec 4>&-
+	wait_pid $cpid 10 || { cat "$E2E_TMP/cli.err"; fail "$name exit status $?"; }
+	exec 3>&- # s_server (-naccept 1) exits at the end of its input
+	wait_pid $spid 10 || { cat "$E2E_TMP/srv.err"; fail "s_server exit status $?"; }
+	ts_stop
+
+	out=$E2E_TMP/out.jsonl
+	who=$(who_args)
+	cl="--pid $cpid --comm ${name:0:15} --local 127.0.0.1:$cport --remote 127.0.0.1:$port"
+	cl="$cl --role client --lib $lib $who"
+	sv="--pid $spid --comm openssl --local 127.0.0.1:$port --remote 127.0.0.1:$cport --role server $who"
+	$CHECK stream "$out" $cl --dir egress --expect-file "$E2E_TMP/c2s" --single \
+		--want-attribution syscall || ok=0
+	$CHECK stream "$out" $cl --dir ingress --expect-file "$E2E_TMP/s2c" --single \
+		--want-attribution syscall || ok=0
+	$CHECK stream "$out" $sv --dir ingress --expect-file "$E2E_TMP/c2s" || ok=0
+	$CHECK stream "$out" $sv --dir egress --expect-file "$E2E_TMP/s2c" || ok=0
+	$CHECK stats "$out" --lost-zero --eq nested_calls=0 || ok=0
+	[ $ok = 1 ] || { show_output "$out"; fail "records do not match"; }
+}

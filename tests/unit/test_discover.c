@@ -161,6 +161,9 @@ TEST(adapter_for_path)
 	CHECK(tls_adapter_for_path("/usr/lib/x86_64-linux-gnu/libgnutls.so.30") == &gnutls_adapter);
 	CHECK_EQ_U64(tls_adapter_for_path("libgnutls.so.30.34.3")->lib, LIB_GNUTLS);
 	CHECK(tls_adapter_for_path("/usr/lib/x86_64-linux-gnu/libgnutls-dane.so.0") == NULL);
+	CHECK(tls_adapter_for_path("/usr/lib/x86_64-linux-gnu/libwolfssl.so.35") ==
+	      &wolfssl_adapter);
+	CHECK(tls_adapter_for_path("libwolfssl.so.35.3.0")->lib == LIB_WOLFSSL);
 	/* Only the file name counts, not the directories. */
 	CHECK(tls_adapter_for_path("/opt/libssl.so.3/libcrypto.so.3") == NULL);
 	CHECK(tls_adapter_for_path("") == NULL);

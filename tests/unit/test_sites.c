@@ -245,6 +245,31 @@ TEST(system_libgnutls_probes_send2_not_send)
 	}
 }
 
+TEST(system_libwolfssl_probes_write_and_read)
+{
+	const char *path = "/usr/lib/x86_64-linux-gnu/libwolfssl.so.35";
+	struct site_plan plan;
+
+	if (access(path, R_OK)) {
+		fprintf(stderr, "  (no %s: skipped)\n", path);
+		return;
+	}
+	if (!CHECK_EQ_U64(sites_plan(path, &wolfssl_adapter, 0, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 0);
+	if (!CHECK_EQ_U64(plan.n, 2))
+		return;
+	/* Not wolfSSL_peek, nor the internal read it shares with wolfSSL_read. */
+	CHECK_STR_EQ(plan.sites[0].fn->sym, "wolfSSL_write");
+	CHECK_EQ_U64(plan.sites[0].fn->dir, DIR_EGRESS);
+	CHECK_STR_EQ(plan.sites[1].fn->sym, "wolfSSL_read");
+	CHECK_EQ_U64(plan.sites[1].fn->dir, DIR_INGRESS);
+	for (unsigned int i = 0; i < plan.n; i++) {
+		CHECK_EQ_U64(plan.sites[i].fn->ex, 0);
+		CHECK(plan.sites[i].offset != 0);
+	}
+}
+
 TEST(elf_offsets_and_reads)
 {
 	struct elf_file *ef = elf_file__open("/proc/self/exe");
