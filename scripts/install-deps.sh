@@ -22,6 +22,8 @@ packages=(
 	nodejs
 	# wolfSSL as a traced client: tests/e2e/clients/wolfssl_client.c, built at test time
 	libwolfssl-dev
+	# mbedTLS 2.x as a traced client: tests/e2e/clients/mbedtls_client.c
+	libmbedtls-dev
 	# --metrics: a real scraper and the exposition linter (prometheus, promtool)
 	prometheus
 	# handshake tests: captures and an independent JA3 (tshark), raw packets (tcpdump)

@@ -10,6 +10,8 @@ const char *tls_lib_name(enum tls_lib lib)
 		return "gnutls";
 	case LIB_WOLFSSL:
 		return "wolfssl";
+	case LIB_MBEDTLS:
+		return "mbedtls";
 	default:
 		return "unknown";
 	}

@@ -36,6 +36,7 @@ enum tls_lib {
 	LIB_OPENSSL = 1,
 	LIB_GNUTLS = 2,
 	LIB_WOLFSSL = 3,
+	LIB_MBEDTLS = 4,
 	LIB__MAX,
 };
 

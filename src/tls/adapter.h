@@ -62,6 +62,7 @@ struct tls_adapter {
 extern const struct tls_adapter openssl_adapter;
 extern const struct tls_adapter gnutls_adapter;
 extern const struct tls_adapter wolfssl_adapter;
+extern const struct tls_adapter mbedtls_adapter;
 
 /* Every adapter, NULL-ended. */
 extern const struct tls_adapter *const tls_adapters[];

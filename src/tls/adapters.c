@@ -4,10 +4,7 @@
 #include "tls/adapter.h"
 
 const struct tls_adapter *const tls_adapters[] = {
-	&openssl_adapter,
-	&gnutls_adapter,
-	&wolfssl_adapter,
-	NULL,
+	&openssl_adapter, &gnutls_adapter, &wolfssl_adapter, &mbedtls_adapter, NULL,
 };
 
 const struct tls_adapter *tls_adapter_for_path(const char *path)

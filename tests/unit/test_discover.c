@@ -164,6 +164,11 @@ TEST(adapter_for_path)
 	CHECK(tls_adapter_for_path("/usr/lib/x86_64-linux-gnu/libwolfssl.so.35") ==
 	      &wolfssl_adapter);
 	CHECK(tls_adapter_for_path("libwolfssl.so.35.3.0")->lib == LIB_WOLFSSL);
+	CHECK(tls_adapter_for_path("/usr/lib/x86_64-linux-gnu/libmbedtls.so.14") ==
+	      &mbedtls_adapter);
+	/* mbedTLS's crypto and X.509 libraries move no plaintext. */
+	CHECK(tls_adapter_for_path("/usr/lib/x86_64-linux-gnu/libmbedcrypto.so.7") == NULL);
+	CHECK(tls_adapter_for_path("/usr/lib/x86_64-linux-gnu/libmbedx509.so.1") == NULL);
 	/* Only the file name counts, not the directories. */
 	CHECK(tls_adapter_for_path("/opt/libssl.so.3/libcrypto.so.3") == NULL);
 	CHECK(tls_adapter_for_path("") == NULL);

@@ -270,6 +270,30 @@ TEST(system_libwolfssl_probes_write_and_read)
 	}
 }
 
+TEST(system_libmbedtls_probes_write_and_read)
+{
+	const char *path = "/usr/lib/x86_64-linux-gnu/libmbedtls.so.14";
+	struct site_plan plan;
+
+	if (access(path, R_OK)) {
+		fprintf(stderr, "  (no %s: skipped)\n", path);
+		return;
+	}
+	if (!CHECK_EQ_U64(sites_plan(path, &mbedtls_adapter, 0, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 0);
+	if (!CHECK_EQ_U64(plan.n, 2))
+		return;
+	CHECK_STR_EQ(plan.sites[0].fn->sym, "mbedtls_ssl_write");
+	CHECK_EQ_U64(plan.sites[0].fn->dir, DIR_EGRESS);
+	/* 2.28 begins it with `push r14`. */
+	CHECK_EQ_U64(plan.sites[0].cost, SITE_EMULATED);
+	CHECK_STR_EQ(plan.sites[1].fn->sym, "mbedtls_ssl_read");
+	CHECK_EQ_U64(plan.sites[1].fn->dir, DIR_INGRESS);
+	for (unsigned int i = 0; i < plan.n; i++)
+		CHECK_EQ_U64(plan.sites[i].fn->ex, 0);
+}
+
 TEST(elf_offsets_and_reads)
 {
 	struct elf_file *ef = elf_file__open("/proc/self/exe");
