@@ -24,6 +24,8 @@ packages=(
 	libwolfssl-dev
 	# mbedTLS 2.x as a traced client: tests/e2e/clients/mbedtls_client.c
 	libmbedtls-dev
+	# BoringSSL (Android's, under android/) as a traced client: clients/boringssl_client.c
+	android-libboringssl-dev
 	# --metrics: a real scraper and the exposition linter (prometheus, promtool)
 	prometheus
 	# handshake tests: captures and an independent JA3 (tshark), raw packets (tcpdump)

@@ -112,3 +112,29 @@ int sites_plan(const char *path, const struct tls_adapter *ad, int exported_only
 	elf_file__close(ef);
 	return err;
 }
+
+/*
+ * Forks that keep their parent's file names. A name cannot tell BoringSSL's libssl.so.0 from
+ * an old OpenSSL's, so the file decides: a function BoringSSL has long had and OpenSSL never
+ * did. Either adapter may come in (the name gives the parent, the fork's system_files the
+ * fork) and the marker picks one.
+ */
+static const struct {
+	const struct tls_adapter *parent, *fork;
+	const char *marker;
+} forks[] = {
+	{&openssl_adapter, &boringssl_adapter, "SSL_CTX_set_private_key_method"},
+};
+
+const struct tls_adapter *sites_adapter(struct elf_file *ef, const struct tls_adapter *ad)
+{
+	for (size_t i = 0; i < sizeof(forks) / sizeof(forks[0]); i++) {
+		uint64_t addr, size;
+
+		if (ad != forks[i].parent && ad != forks[i].fork)
+			continue;
+		return elf_file__func(ef, forks[i].marker, &addr, &size) ? forks[i].parent
+									 : forks[i].fork;
+	}
+	return ad;
+}

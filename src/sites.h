@@ -35,4 +35,13 @@ struct site_plan {
 int sites_plan(const char *path, const struct tls_adapter *ad, int exported_only,
 	       struct site_plan *plan);
 
+struct elf_file;
+
+/*
+ * The adapter for the ELF file ef, whose file name or exported API gave ad. A fork that
+ * keeps its parent's names is told apart by a function only the fork defines. Returns ad
+ * when no fork shares its names.
+ */
+const struct tls_adapter *sites_adapter(struct elf_file *ef, const struct tls_adapter *ad);
+
 #endif

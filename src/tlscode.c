@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "elf_file.h"
+#include "sites.h"
 #include "tlscode.h"
 
 const char *tls_linkage_name(enum tls_linkage l)
@@ -85,6 +86,8 @@ static int identify(struct elf_file *ef, const struct tls_adapter *by_name, stru
 		}
 	}
 	if (out->adapter) {
+		out->adapter =
+			sites_adapter(ef, out->adapter); /* BoringSSL keeps OpenSSL's names */
 		out->lib = out->adapter->name;
 		find_version(ef, out->adapter, out->version, sizeof(out->version));
 		return 1;

@@ -37,6 +37,7 @@ enum tls_lib {
 	LIB_GNUTLS = 2,
 	LIB_WOLFSSL = 3,
 	LIB_MBEDTLS = 4,
+	LIB_BORINGSSL = 5,
 	LIB__MAX,
 };
 

@@ -63,6 +63,7 @@ extern const struct tls_adapter openssl_adapter;
 extern const struct tls_adapter gnutls_adapter;
 extern const struct tls_adapter wolfssl_adapter;
 extern const struct tls_adapter mbedtls_adapter;
+extern const struct tls_adapter boringssl_adapter;
 
 /* Every adapter, NULL-ended. */
 extern const struct tls_adapter *const tls_adapters[];

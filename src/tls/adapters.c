@@ -4,7 +4,13 @@
 #include "tls/adapter.h"
 
 const struct tls_adapter *const tls_adapters[] = {
-	&openssl_adapter, &gnutls_adapter, &wolfssl_adapter, &mbedtls_adapter, NULL,
+	&openssl_adapter,
+	&gnutls_adapter,
+	&wolfssl_adapter,
+	&mbedtls_adapter,
+	/* After openssl: it has the same file names, and the file decides (sites_adapter). */
+	&boringssl_adapter,
+	NULL,
 };
 
 const struct tls_adapter *tls_adapter_for_path(const char *path)

@@ -11,8 +11,8 @@
 #include "tls/adapter.h"
 
 static const struct tls_func funcs[] = {
-	{"mbedtls_ssl_write", NULL, DIR_EGRESS, 0, 0},
-	{"mbedtls_ssl_read", NULL, DIR_INGRESS, 0, 0},
+	{"mbedtls_ssl_write", NULL, DIR_EGRESS, 0, 0, NULL},
+	{"mbedtls_ssl_read", NULL, DIR_INGRESS, 0, 0, NULL},
 };
 
 static const char *const sonames[] = {"libmbedtls.so.", NULL};

@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "discover.h"
+#include "tlscode.h"
 
 /* Parses a writable guard-page copy of line (NUL included); e->path points into it. */
 static int parse(const char *line, struct maps_entry *e)
@@ -169,6 +170,9 @@ TEST(adapter_for_path)
 	/* mbedTLS's crypto and X.509 libraries move no plaintext. */
 	CHECK(tls_adapter_for_path("/usr/lib/x86_64-linux-gnu/libmbedcrypto.so.7") == NULL);
 	CHECK(tls_adapter_for_path("/usr/lib/x86_64-linux-gnu/libmbedx509.so.1") == NULL);
+	/* BoringSSL keeps OpenSSL's names: only the file tells (sites_adapter). */
+	CHECK(tls_adapter_for_path("/usr/lib/x86_64-linux-gnu/android/libssl.so.0") ==
+	      &openssl_adapter);
 	/* Only the file name counts, not the directories. */
 	CHECK(tls_adapter_for_path("/opt/libssl.so.3/libcrypto.so.3") == NULL);
 	CHECK(tls_adapter_for_path("") == NULL);
@@ -184,9 +188,22 @@ TEST(adapter_table)
 		n++;
 		CHECK((*a)->name && (*a)->sonames && (*a)->sonames[0]);
 		CHECK((*a)->nfuncs > 0);
-		/* Every system file is recognised by its own adapter. */
-		for (const char *const *p = (*a)->system_files; p && *p; p++)
-			CHECK(tls_adapter_for_path(*p) == *a);
+		/*
+		 * Every system file is recognised by its own adapter: by its name, or for a fork
+		 * that keeps its parent's names, by the file where it is installed.
+		 */
+		for (const char *const *p = (*a)->system_files; p && *p; p++) {
+			char path[256];
+
+			CHECK(tls_adapter_for_path(*p) != NULL);
+			snprintf(path, sizeof(path), "/usr/lib/x86_64-linux-gnu/%s", *p);
+			if (tls_adapter_for_path(*p) != *a && !access(path, R_OK)) {
+				struct tls_code c;
+
+				CHECK(tlscode_identify(path, tls_adapter_for_path(*p), &c) == 1 &&
+				      c.adapter == *a);
+			}
+		}
 	}
 	CHECK(n >= 1);
 	CHECK(tls_adapters[0] == &openssl_adapter);

@@ -10,6 +10,7 @@ TEST(enum_names)
 	CHECK_STR_EQ(tls_lib_name(LIB_GNUTLS), "gnutls");
 	CHECK_STR_EQ(tls_lib_name(LIB_WOLFSSL), "wolfssl");
 	CHECK_STR_EQ(tls_lib_name(LIB_MBEDTLS), "mbedtls");
+	CHECK_STR_EQ(tls_lib_name(LIB_BORINGSSL), "boringssl");
 	CHECK_STR_EQ(tls_lib_name(LIB_UNKNOWN), "unknown");
 	CHECK_STR_EQ(tls_lib_name(LIB__MAX), "unknown");
 	CHECK_STR_EQ(attribution_name(ATTR_SYSCALL), "syscall");

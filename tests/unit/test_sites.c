@@ -9,6 +9,7 @@
 #include "check.h"
 #include "elf_file.h"
 #include "sites.h"
+#include "tlscode.h"
 
 __attribute__((noinline, used)) unsigned int fake_internal(unsigned int x)
 {
@@ -292,6 +293,60 @@ TEST(system_libmbedtls_probes_write_and_read)
 	CHECK_EQ_U64(plan.sites[1].fn->dir, DIR_INGRESS);
 	for (unsigned int i = 0; i < plan.n; i++)
 		CHECK_EQ_U64(plan.sites[i].fn->ex, 0);
+}
+
+/* The adapter tlscode_identify settles on for path, given what the name said. */
+static const struct tls_adapter *identified(const char *path, const struct tls_adapter *by_name)
+{
+	struct tls_code c;
+
+	return tlscode_identify(path, by_name, &c) == 1 ? c.adapter : NULL;
+}
+
+TEST(boringssl_is_told_from_openssl_by_the_file)
+{
+	const char *boring = "/usr/lib/x86_64-linux-gnu/android/libssl.so.0";
+	const char *openssl = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
+
+	if (!access(openssl, R_OK)) {
+		CHECK(identified(openssl, &openssl_adapter) == &openssl_adapter);
+		CHECK(identified(openssl, &boringssl_adapter) == &openssl_adapter);
+	}
+	if (access(boring, R_OK)) {
+		fprintf(stderr, "  (no %s: skipped)\n", boring);
+		return;
+	}
+	/* The name alone says OpenSSL; the marker function says BoringSSL, linked in or not. */
+	CHECK(tls_adapter_for_path(boring) == &openssl_adapter);
+	CHECK(identified(boring, &openssl_adapter) == &boringssl_adapter);
+	CHECK(identified(boring, &boringssl_adapter) == &boringssl_adapter);
+	CHECK(identified(boring, NULL) == &boringssl_adapter);
+}
+
+TEST(system_boringssl_probes_write_and_read)
+{
+	const char *path = "/usr/lib/x86_64-linux-gnu/android/libssl.so.0";
+	struct site_plan plan;
+
+	if (access(path, R_OK)) {
+		fprintf(stderr, "  (no %s: skipped)\n", path);
+		return;
+	}
+	if (!CHECK_EQ_U64(sites_plan(path, &boringssl_adapter, 0, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 0);
+	if (!CHECK_EQ_U64(plan.n, 2))
+		return;
+	/* Not SSL_peek: SSL_read shares an internal function with it but does not call it. */
+	CHECK_STR_EQ(plan.sites[0].fn->sym, "SSL_write");
+	CHECK_EQ_U64(plan.sites[0].fn->dir, DIR_EGRESS);
+	CHECK_STR_EQ(plan.sites[1].fn->sym, "SSL_read");
+	CHECK_EQ_U64(plan.sites[1].fn->dir, DIR_INGRESS);
+	for (unsigned int i = 0; i < plan.n; i++) {
+		CHECK_EQ_U64(plan.sites[i].fn->ex, 0);
+		/* Both begin with `push`. */
+		CHECK_EQ_U64(plan.sites[i].cost, SITE_EMULATED);
+	}
 }
 
 TEST(elf_offsets_and_reads)
