@@ -379,17 +379,21 @@ build_client() {
 		>"$E2E_TMP/$name.cc.log" 2>&1 || { cat "$E2E_TMP/$name.cc.log"; fail "cc $name.c"; }
 }
 
-# client_exchange NAME LIB: the agent traces $E2E_TMP/NAME (built by build_client) against
-# `openssl s_server`: a known line each way, fed through fifos so that each side sends exactly
-# when we say. The client's side must be one record each way from adapter LIB, attributed by
-# syscall, with the exact 5-tuple; the server's side comes from OpenSSL; no call nested
-# another (a nested one would be a second record of the same bytes), nothing lost.
+# client_exchange NAME LIB [peek]: the agent traces $E2E_TMP/NAME (built by build_client)
+# against `openssl s_server`: a known line each way, fed through fifos so that each side sends
+# exactly when we say. The client's side must be one record each way from adapter LIB,
+# attributed by syscall, with the exact 5-tuple; the server's side comes from OpenSSL; no call
+# nested another (a nested one would be a second record of the same bytes), nothing lost.
+# With peek the client peeks at the server's line before reading it: the peek must be no
+# record, and the read, which makes no socket I/O of its own, is attributed from the cache.
 client_exchange() {
-	local name=$1 lib=$2 port spid cpid cport out who cl sv ok=1
+	local name=$1 lib=$2 mode=${3:-} port spid cpid cport out who cl sv ok=1 read_attr=syscall
+	[ "$mode" = peek ] && read_attr=cached
 	make_cert
 	port=$(free_port)
 	printf 'hello from %s, line one\n' "$name" >"$E2E_TMP/c2s"
 	printf 'pong from s_server: 0123456789\n' >"$E2E_TMP/s2c"
+	rm -f "$E2E_TMP/srv.in" "$E2E_TMP/cli.in" # from an earlier exchange in the same test
 	mkfifo "$E2E_TMP/srv.in" "$E2E_TMP/cli.in"
 
 	# Before the client starts: its library is probed when the process maps it.
@@ -402,13 +406,13 @@ client_exchange() {
 	exec 3>"$E2E_TMP/srv.in"
 	wait_for 10 "s_server listening on $port" port_listening "$port"
 
-	"$E2E_TMP/$name" "$port" <"$E2E_TMP/cli.in" >"$E2E_TMP/cli.out" 2>"$E2E_TMP/cli.err" &
+	"$E2E_TMP/$name" "$port" $mode <"$E2E_TMP/cli.in" >"$E2E_TMP/cli.out" 2>"$E2E_TMP/cli.err" &
 	cpid=$!
 	bg_track $cpid
 	exec 4>"$E2E_TMP/cli.in"
 	get_cport() { cport=$(client_port_of "$cpid" "$port"); [ -n "$cport" ]; }
 	wait_for 10 "$name connected" get_cport
-	log "s_server pid $spid port $port, $name pid $cpid port $cport"
+	log "s_server pid $spid port $port, $name $mode pid $cpid port $cport"
 
 	cat "$E2E_TMP/c2s" >&4 # the client reads its line once the handshake is done
 	wait_for 10 "s_server to print the client's line" cmp -s "$E2E_TMP/srv.out" "$E2E_TMP/c2s"
@@ -428,7 +432,7 @@ client_exchange() {
 	$CHECK stream "$out" $cl --dir egress --expect-file "$E2E_TMP/c2s" --single \
 		--want-attribution syscall || ok=0
 	$CHECK stream "$out" $cl --dir ingress --expect-file "$E2E_TMP/s2c" --single \
-		--want-attribution syscall || ok=0
+		--want-attribution $read_attr || ok=0
 	$CHECK stream "$out" $sv --dir ingress --expect-file "$E2E_TMP/c2s" || ok=0
 	$CHECK stream "$out" $sv --dir egress --expect-file "$E2E_TMP/s2c" || ok=0
 	$CHECK stats "$out" --lost-zero --eq nested_calls=0 || ok=0

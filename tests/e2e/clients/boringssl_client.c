@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* boringssl_client PORT: see client.h. Built against Debian's android-libboringssl. */
+/* boringssl_client PORT [peek]: see client.h. Built against Debian's android-libboringssl. */
 #include <openssl/is_boringssl.h>
 #include <openssl/ssl.h>
 
@@ -10,6 +10,11 @@ static int rd(void *ssl, char *buf, int len)
 	return SSL_read(ssl, buf, len);
 }
 
+static int peek(void *ssl, char *buf, int len)
+{
+	return SSL_peek(ssl, buf, len);
+}
+
 int main(int argc, char **argv)
 {
 	char line[LINE_MAX_LEN];
@@ -17,8 +22,8 @@ int main(int argc, char **argv)
 	SSL *ssl;
 	size_t n;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: boringssl_client PORT\n");
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "peek"))) {
+		fprintf(stderr, "usage: boringssl_client PORT [peek]\n");
 		return 2;
 	}
 	ctx = SSL_CTX_new(TLS_method());
@@ -33,7 +38,7 @@ int main(int argc, char **argv)
 	n = stdin_line(line, sizeof(line));
 	if (SSL_write(ssl, line, (int)n) != (int)n)
 		die("SSL_write");
-	print_line(rd, ssl);
+	print_line(rd, argc == 3 ? peek : NULL, ssl);
 	SSL_shutdown(ssl);
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);

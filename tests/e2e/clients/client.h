@@ -3,7 +3,7 @@
  * What the small TLS clients of the end-to-end tests share. Each one connects to
  * 127.0.0.1:PORT, completes a handshake without verifying the peer (a test), then sends the
  * line it reads on stdin in one write, prints the first line the server sends, and closes
- * the session cleanly.
+ * the session cleanly. Those with a peek call take `peek` after PORT (see print_line).
  */
 #ifndef TLSSCOPE_E2E_CLIENT_H
 #define TLSSCOPE_E2E_CLIENT_H
@@ -43,12 +43,20 @@ static size_t stdin_line(char *buf, size_t cap)
 	return strlen(buf);
 }
 
-/* Reads through rd (the library's read) until a newline, and prints what it read. */
-static void print_line(int (*rd)(void *session, char *buf, int len), void *session)
+typedef int tls_read_fn(void *session, char *buf, int len);
+
+/*
+ * Reads through rd (the library's read) until a newline, and prints what it read. With peek
+ * (the library's peek), first waits for the line by peeking at one byte of it: the read then
+ * takes bytes the library already holds, and the tests check that the peek is no record.
+ */
+static void print_line(tls_read_fn *rd, tls_read_fn *peek, void *session)
 {
 	char in[LINE_MAX_LEN];
 	size_t got = 0;
 
+	if (peek && peek(session, in, 1) != 1)
+		die("TLS peek");
 	while (got < sizeof(in) - 1 && !memchr(in, '\n', got)) {
 		int n = rd(session, in + got, (int)(sizeof(in) - 1 - got));
 

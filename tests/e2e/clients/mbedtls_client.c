@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	n = stdin_line(line, sizeof(line));
 	if (mbedtls_ssl_write(&ssl, (const unsigned char *)line, n) != (int)n)
 		die("mbedtls_ssl_write");
-	print_line(rd, &ssl);
+	print_line(rd, NULL, &ssl);
 	mbedtls_ssl_close_notify(&ssl);
 	mbedtls_net_free(&net);
 	mbedtls_ssl_free(&ssl);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* wolfssl_client PORT: see client.h. */
+/* wolfssl_client PORT [peek]: see client.h. */
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
@@ -10,6 +10,11 @@ static int rd(void *ssl, char *buf, int len)
 	return wolfSSL_read(ssl, buf, len);
 }
 
+static int peek(void *ssl, char *buf, int len)
+{
+	return wolfSSL_peek(ssl, buf, len);
+}
+
 int main(int argc, char **argv)
 {
 	char line[LINE_MAX_LEN];
@@ -17,8 +22,8 @@ int main(int argc, char **argv)
 	WOLFSSL *ssl;
 	size_t n;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: wolfssl_client PORT\n");
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "peek"))) {
+		fprintf(stderr, "usage: wolfssl_client PORT [peek]\n");
 		return 2;
 	}
 	if (wolfSSL_Init() != WOLFSSL_SUCCESS)
@@ -35,7 +40,7 @@ int main(int argc, char **argv)
 	n = stdin_line(line, sizeof(line));
 	if (wolfSSL_write(ssl, line, (int)n) != (int)n)
 		die("wolfSSL_write");
-	print_line(rd, ssl);
+	print_line(rd, argc == 3 ? peek : NULL, ssl);
 	wolfSSL_shutdown(ssl);
 	wolfSSL_free(ssl);
 	wolfSSL_CTX_free(ctx);
