@@ -20,6 +20,8 @@ packages=(
 	gnutls-bin
 	# node's https client and server (OpenSSL inside the node executable)
 	nodejs
+	# NSS as a traced client (tstclnt)
+	libnss3-tools
 	# wolfSSL as a traced client: tests/e2e/clients/wolfssl_client.c, built at test time
 	libwolfssl-dev
 	# mbedTLS 2.x as a traced client: tests/e2e/clients/mbedtls_client.c

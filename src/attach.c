@@ -189,8 +189,11 @@ static void log_plan(const struct found_lib *lib, const struct site_plan *plan)
 		const struct probe_site *s = &plan->sites[i];
 
 		pr_info("%s: %s%s%s at 0x%llx: %s (%s)\n", lib->path, s->fn->sym,
-			s->searched ? ", first call in " : "", s->searched ? s->fn->call_in : "",
-			(unsigned long long)s->offset, s->insn, site_cost_name(s->cost));
+			s->searched == 1   ? ", first call in "
+			: s->searched == 2 ? ", found by the adapter's code search"
+					   : "",
+			s->searched == 1 ? s->fn->call_in : "", (unsigned long long)s->offset,
+			s->insn, site_cost_name(s->cost));
 		if (s->cost != SITE_OPTIMISED && s->cost != SITE_EMULATED &&
 		    strcmp(plan->why, "--probe-exported"))
 			pr_warn("%s: probe on %s is %s: each call costs ~20 us more\n", lib->path,

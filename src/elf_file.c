@@ -167,7 +167,7 @@ static int scan_defines(struct elf_file *ef, Elf64_Word type, const char *const 
 				continue;
 			s = elf_strptr(ef->elf, sh.sh_link, sym.st_name);
 			for (unsigned int k = 0; s && k < n && (best < 0 || (int)k < best); k++)
-				if (name_matches(s, names[k], strlen(names[k])))
+				if (names[k][0] && name_matches(s, names[k], strlen(names[k])))
 					best = k;
 			if (best == 0)
 				return 0;
@@ -183,22 +183,32 @@ int elf_file__defines_any(struct elf_file *ef, const char *const *names, unsigne
 	return i >= 0 ? i : scan_defines(ef, SHT_SYMTAB, names, n);
 }
 
-int elf_file__has_section(struct elf_file *ef, const char *name)
+int elf_file__section(struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size)
 {
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
 
 	if (elf_getshdrstrndx(ef->elf, &shstrndx))
-		return 0;
+		return -ENOENT;
 	while ((scn = elf_nextscn(ef->elf, scn))) {
 		GElf_Shdr sh;
 		const char *s;
 
 		if (gelf_getshdr(scn, &sh) && (s = elf_strptr(ef->elf, shstrndx, sh.sh_name)) &&
-		    !strcmp(s, name))
-			return 1;
+		    !strcmp(s, name)) {
+			*addr = sh.sh_addr;
+			*size = sh.sh_size;
+			return 0;
+		}
 	}
-	return 0;
+	return -ENOENT;
+}
+
+int elf_file__has_section(struct elf_file *ef, const char *name)
+{
+	uint64_t addr, size;
+
+	return !elf_file__section(ef, name, &addr, &size);
 }
 
 /* "3.0.19 ...": three dot-separated numbers begin at p. */

@@ -27,6 +27,8 @@ size_t elf_file__read(struct elf_file *ef, uint64_t addr, void *buf, size_t n);
 int elf_file__defines_any(struct elf_file *ef, const char *const *names, unsigned int n);
 /* 1 if the file has a section of that name. */
 int elf_file__has_section(struct elf_file *ef, const char *name);
+/* The virtual address and size of the section of that name. 0 or -ENOENT. */
+int elf_file__section(struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size);
 /*
  * Looks for needle in the file's loaded, read-only data (.rodata, .gopclntab, ...), followed
  * by a version number ("3.0.19") if version_after. Returns 0 and copies the NUL-ended string that

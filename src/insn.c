@@ -2,6 +2,7 @@
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "insn.h"
@@ -150,4 +151,125 @@ int insn_reaches(const uint8_t *code, size_t n, uint64_t addr, uint64_t target)
 		cs_free(insn, 1);
 	cs_close(&h);
 	return found;
+}
+
+/* What the sweep knows of a register: an address (0: unknown); xmm registers hold two. */
+struct known {
+	uint64_t gpr[X86_REG_ENDING];
+	uint64_t xmm[32][2];
+};
+
+static int xmm_index(x86_reg r)
+{
+	return r >= X86_REG_XMM0 && r <= X86_REG_XMM31 ? (int)(r - X86_REG_XMM0) : -1;
+}
+
+static uint64_t rip_target(const cs_insn *insn, const cs_x86_op *op)
+{
+	return insn->address + insn->size + op->mem.disp;
+}
+
+static int is_rip_mem(const cs_x86_op *op)
+{
+	return op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP &&
+	       op->mem.index == X86_REG_INVALID;
+}
+
+static void forget_written(struct known *k, const cs_x86 *x)
+{
+	int xi;
+
+	if (x->op_count < 1 || x->operands[0].type != X86_OP_REG)
+		return;
+	xi = xmm_index(x->operands[0].reg);
+	if (xi >= 0)
+		k->xmm[xi][0] = k->xmm[xi][1] = 0;
+	else
+		k->gpr[x->operands[0].reg] = 0;
+}
+
+static void sweep_one(struct known *k, const cs_insn *insn,
+		      void (*store)(void *ctx, uint64_t at, uint64_t value), void *ctx)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	const cs_x86_op *a = &x->operands[0], *b = &x->operands[1];
+	int xa = x->op_count >= 1 && a->type == X86_OP_REG ? xmm_index(a->reg) : -1;
+	int xb = x->op_count >= 2 && b->type == X86_OP_REG ? xmm_index(b->reg) : -1;
+
+	switch (insn->id) {
+	case X86_INS_LEA:
+		k->gpr[a->reg] = is_rip_mem(b) ? rip_target(insn, b) : 0;
+		return;
+	case X86_INS_MOVQ:
+		if (xa >= 0 && b->type == X86_OP_REG && xb < 0) {
+			k->xmm[xa][0] = k->gpr[b->reg];
+			k->xmm[xa][1] = 0;
+			return;
+		}
+		break;
+	case X86_INS_PUNPCKLQDQ:
+		if (xa >= 0 && xb >= 0) {
+			k->xmm[xa][1] = k->xmm[xb][0];
+			return;
+		}
+		break;
+	case X86_INS_MOVUPS:
+	case X86_INS_MOVAPS:
+	case X86_INS_MOVDQU:
+	case X86_INS_MOVDQA:
+		if (x->op_count == 2 && is_rip_mem(a) && xb >= 0) {
+			if (k->xmm[xb][0])
+				store(ctx, rip_target(insn, a), k->xmm[xb][0]);
+			if (k->xmm[xb][1])
+				store(ctx, rip_target(insn, a) + 8, k->xmm[xb][1]);
+			return;
+		}
+		break;
+	case X86_INS_MOV:
+		if (x->op_count == 2 && is_rip_mem(a)) {
+			if (b->type == X86_OP_IMM)
+				store(ctx, rip_target(insn, a), (uint64_t)b->imm);
+			else if (b->type == X86_OP_REG && xb < 0 && k->gpr[b->reg])
+				store(ctx, rip_target(insn, a), k->gpr[b->reg]);
+			return;
+		}
+		break;
+	case X86_INS_CALL:
+	case X86_INS_JMP:
+	case X86_INS_RET:
+		memset(k, 0, sizeof(*k));
+		return;
+	default:
+		break;
+	}
+	forget_written(k, x);
+}
+
+void insn_rip_stores(const uint8_t *code, size_t n, uint64_t addr,
+		     void (*store)(void *ctx, uint64_t at, uint64_t value), void *ctx)
+{
+	struct known *k = calloc(1, sizeof(*k));
+	const uint8_t *p = code;
+	uint64_t a = addr;
+	cs_insn *insn = NULL;
+	csh h;
+
+	if (!k || open_x86_64(&h)) {
+		free(k);
+		return;
+	}
+	insn = cs_malloc(h);
+	while (insn && n) {
+		if (!cs_disasm_iter(h, &p, &n, &a, insn)) {
+			/* Not code (padding, data): skip a byte and start over knowing nothing. */
+			memset(k, 0, sizeof(*k));
+			p++, n--, a++;
+			continue;
+		}
+		sweep_one(k, insn, store, ctx);
+	}
+	if (insn)
+		cs_free(insn, 1);
+	cs_close(&h);
+	free(k);
 }

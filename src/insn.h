@@ -35,6 +35,17 @@ enum site_cost insn_probe_cost(const uint8_t *code, size_t n, uint64_t addr, cha
  */
 int insn_first_call(const uint8_t *code, size_t n, uint64_t addr, uint64_t *target);
 
+/*
+ * Follows code (n bytes at addr, swept linearly) the way a compiler fills a table of function
+ * pointers: `lea reg, [rip + x]` loads an address; `movq xmm, reg` and `punpcklqdq` pair two
+ * of them; `mov [rip + y], reg|imm` and `movups|movaps|movdqu|movdqa [rip + y], xmm` store.
+ * Calls store(ctx, y, value) for every 8 bytes stored at a rip-relative address whose value
+ * is known. What a register holds is forgotten when it is written otherwise, and everything
+ * at calls, jumps and returns.
+ */
+void insn_rip_stores(const uint8_t *code, size_t n, uint64_t addr,
+		     void (*store)(void *ctx, uint64_t at, uint64_t value), void *ctx);
+
 /* 1 if a direct call or jump in code (n bytes at addr, read as one run) goes to target. */
 int insn_reaches(const uint8_t *code, size_t n, uint64_t addr, uint64_t target);
 

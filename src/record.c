@@ -12,6 +12,8 @@ const char *tls_lib_name(enum tls_lib lib)
 		return "wolfssl";
 	case LIB_MBEDTLS:
 		return "mbedtls";
+	case LIB_NSS:
+		return "nss";
 	case LIB_BORINGSSL:
 		return "boringssl";
 	default:

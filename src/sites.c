@@ -25,8 +25,12 @@ static int reached(struct elf_file *ef, const char *from, uint64_t target)
 	return n && insn_reaches(code, n, addr, target);
 }
 
-static int resolve(struct elf_file *ef, const struct tls_func *fn, struct probe_site *s, char *why,
-		   size_t why_len)
+/*
+ * located: where the adapter's own search put fn (0: nowhere), used when the file has no
+ * symbol for it.
+ */
+static int resolve(struct elf_file *ef, const struct tls_func *fn, uint64_t located,
+		   struct probe_site *s, char *why, size_t why_len)
 {
 	const char *sym = fn->call_in ? fn->call_in : fn->sym;
 	uint8_t code[SCAN_BYTES];
@@ -36,9 +40,13 @@ static int resolve(struct elf_file *ef, const struct tls_func *fn, struct probe_
 	memset(s, 0, sizeof(*s));
 	s->fn = fn;
 	/* A file that keeps the internal function's own symbol (a static link) needs no search. */
-	if (fn->call_in && !elf_file__func(ef, fn->sym, &addr, &size))
+	if (fn->call_in && !elf_file__func(ef, fn->sym, &addr, &size)) {
 		sym = fn->sym;
-	else if (elf_file__func(ef, sym, &addr, &size)) {
+	} else if (located && elf_file__func(ef, fn->sym, &addr, &size)) {
+		sym = fn->sym;
+		addr = located;
+		s->searched = 2;
+	} else if (elf_file__func(ef, sym, &addr, &size)) {
 		snprintf(why, why_len, "no symbol %s", sym);
 		return -ENOENT;
 	}
@@ -65,14 +73,17 @@ static int resolve(struct elf_file *ef, const struct tls_func *fn, struct probe_
 	return 0;
 }
 
-static int plan_set(struct elf_file *ef, const struct tls_func *funcs, unsigned int nfuncs,
-		    struct site_plan *plan)
+static int plan_set(struct elf_file *ef, const struct tls_adapter *ad, const struct tls_func *funcs,
+		    unsigned int nfuncs, struct site_plan *plan)
 {
+	uint64_t located[MAX_SITES] = {0};
 	char why[sizeof(plan->why)];
 
+	if (ad->locate && funcs == ad->funcs && nfuncs <= MAX_SITES)
+		ad->locate(ef, funcs, nfuncs, located);
 	plan->n = 0;
 	for (unsigned int i = 0; i < nfuncs && plan->n < MAX_SITES; i++) {
-		if (!resolve(ef, &funcs[i], &plan->sites[plan->n], why, sizeof(why))) {
+		if (!resolve(ef, &funcs[i], located[i], &plan->sites[plan->n], why, sizeof(why))) {
 			plan->n++;
 		} else if (!funcs[i].optional) {
 			memcpy(plan->why, why, sizeof(why));
@@ -104,10 +115,10 @@ int sites_plan(const char *path, const struct tls_adapter *ad, int exported_only
 	if (exported_only)
 		snprintf(plan->why, sizeof(plan->why), "--probe-exported");
 	else
-		err = plan_set(ef, ad->funcs, ad->nfuncs, plan);
+		err = plan_set(ef, ad, ad->funcs, ad->nfuncs, plan);
 	if (err && ad->nfallback) {
 		plan->fallback = 1;
-		err = plan_set(ef, ad->fallback, ad->nfallback, plan);
+		err = plan_set(ef, ad, ad->fallback, ad->nfallback, plan);
 	}
 	elf_file__close(ef);
 	return err;

@@ -13,7 +13,7 @@ struct probe_site {
 	uint64_t addr;	 /* virtual address in the file */
 	uint64_t offset; /* file offset, what a uprobe is placed by */
 	enum site_cost cost;
-	int searched;  /* found as the first call in fn->call_in, not by its own symbol */
+	int searched;  /* not by its own symbol: 1 first call in fn->call_in, 2 adapter's locate */
 	char insn[48]; /* the first instruction, as text */
 };
 

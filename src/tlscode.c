@@ -23,10 +23,13 @@ const char *tls_linkage_name(enum tls_linkage l)
 	return "unknown";
 }
 
-/* The adapter's exported API: the first function of its fallback list. */
+/*
+ * The adapter's exported API: the first function of its fallback list. An adapter without
+ * one (NSS: its functions have no names) is known by its file name only.
+ */
 static const char *api_of(const struct tls_adapter *ad)
 {
-	return ad->nfallback ? ad->fallback[0].sym : ad->funcs[0].sym;
+	return ad->nfallback ? ad->fallback[0].sym : "";
 }
 
 /* "OpenSSL 3.0.19 27 Jan 2026" -> "3.0.19": the word after the prefix. */

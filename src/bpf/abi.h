@@ -38,6 +38,7 @@ enum tls_lib {
 	LIB_WOLFSSL = 3,
 	LIB_MBEDTLS = 4,
 	LIB_BORINGSSL = 5,
+	LIB_NSS = 6,
 	LIB__MAX,
 };
 

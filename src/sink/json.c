@@ -70,7 +70,7 @@ static void put_plan(struct buf *b, const struct site_plan *plan)
 
 		buf_puts(b, i ? ",{\"func\":" : "{\"func\":");
 		put_str(b, s->fn->sym);
-		if (s->searched) {
+		if (s->searched == 1) {
 			buf_puts(b, ",\"via\":");
 			put_str(b, s->fn->call_in);
 		}

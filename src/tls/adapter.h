@@ -8,8 +8,11 @@
 #define TLSSCOPE_TLS_ADAPTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bpf/abi.h"
+
+struct elf_file;
 
 struct tls_func {
 	/* The exported function, or a name for the internal one that call_in leads to. */
@@ -52,6 +55,12 @@ struct tls_adapter {
 	 * in the file's read-only data tells the library is there but cannot be probed.
 	 */
 	const char *stripped_marker;
+	/*
+	 * Finds preferred sites the file has no symbol for, by its own means, before they are
+	 * resolved: addrs[i] for funcs[i], left 0 where not found. NULL: symbols only.
+	 */
+	void (*locate)(struct elf_file *ef, const struct tls_func *funcs, unsigned int n,
+		       uint64_t *addrs);
 	/* Its version string begins with this ("OpenSSL 3.0.19 ..."); NULL: not known. */
 	const char *version_prefix;
 	/* The version string is in a sibling file: this part of the file name becomes ... */
@@ -64,6 +73,7 @@ extern const struct tls_adapter gnutls_adapter;
 extern const struct tls_adapter wolfssl_adapter;
 extern const struct tls_adapter mbedtls_adapter;
 extern const struct tls_adapter boringssl_adapter;
+extern const struct tls_adapter nss_adapter;
 
 /* Every adapter, NULL-ended. */
 extern const struct tls_adapter *const tls_adapters[];

@@ -10,6 +10,7 @@ const struct tls_adapter *const tls_adapters[] = {
 	&mbedtls_adapter,
 	/* After openssl: it has the same file names, and the file decides (sites_adapter). */
 	&boringssl_adapter,
+	&nss_adapter,
 	NULL,
 };
 

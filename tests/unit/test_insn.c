@@ -99,3 +99,52 @@ TEST(cost_names)
 	CHECK_STR_EQ(site_cost_name(SITE_EMULATED), "emulated");
 	CHECK_STR_EQ(site_cost_name(SITE_SINGLESTEP), "single-stepped");
 }
+
+struct seen_stores {
+	unsigned int n;
+	uint64_t at[8], value[8];
+};
+
+static void seen(void *ctx, uint64_t at, uint64_t value)
+{
+	struct seen_stores *s = ctx;
+
+	if (s->n < 8) {
+		s->at[s->n] = at;
+		s->value[s->n] = value;
+		s->n++;
+	}
+}
+
+/* The sequences a compiler fills a function-pointer table with (NSS's method table). */
+TEST(rip_stores_follow_lea_movq_punpcklqdq)
+{
+	static const uint8_t code[] = {
+		0x48, 0x8d, 0x05, 0x00, 0x01, 0x00, 0x00, /* 0x00 lea rax, [rip + 0x100] */
+		0x48, 0x89, 0x05, 0x00, 0x02, 0x00, 0x00, /* 0x07 mov [rip + 0x200], rax */
+		0x66, 0x48, 0x0f, 0x6e, 0xc8,		  /* 0x0e movq xmm1, rax */
+		0x48, 0x8d, 0x15, 0x10, 0x00, 0x00, 0x00, /* 0x13 lea rdx, [rip + 0x10] */
+		0x66, 0x48, 0x0f, 0x6e, 0xd2,		  /* 0x1a movq xmm2, rdx */
+		0x66, 0x0f, 0x6c, 0xca,			  /* 0x1f punpcklqdq xmm1, xmm2 */
+		0x0f, 0x11, 0x0d, 0x00, 0x03, 0x00, 0x00, /* 0x23 movups [rip + 0x300], xmm1 */
+		0xc7, 0x05, 0x50, 0x00, 0x00, 0x00, 0x04,
+		0x00, 0x00, 0x00,			  /* 0x2a mov dword [rip+0x50], 4 */
+		0x48, 0x31, 0xc0,			  /* 0x34 xor rax, rax: forgotten */
+		0x48, 0x89, 0x05, 0x00, 0x04, 0x00, 0x00, /* 0x37 mov [rip + 0x400], rax */
+		0xc3,					  /* 0x3e ret */
+	};
+	const uint64_t base = 0x1000;
+	struct seen_stores s = {0};
+
+	insn_rip_stores(code, sizeof(code), base, seen, &s);
+	if (!CHECK_EQ_U64(s.n, 4))
+		return;
+	CHECK_EQ_U64(s.at[0], base + 0x0e + 0x200);
+	CHECK_EQ_U64(s.value[0], base + 0x07 + 0x100);
+	CHECK_EQ_U64(s.at[1], base + 0x2a + 0x300); /* the pair: low, then high */
+	CHECK_EQ_U64(s.value[1], base + 0x07 + 0x100);
+	CHECK_EQ_U64(s.at[2], base + 0x2a + 0x300 + 8);
+	CHECK_EQ_U64(s.value[2], base + 0x1a + 0x10);
+	CHECK_EQ_U64(s.at[3], base + 0x34 + 0x50);
+	CHECK_EQ_U64(s.value[3], 4);
+}

@@ -366,3 +366,27 @@ TEST(elf_offsets_and_reads)
 	CHECK_EQ_U64(elf_file__read(ef, 0, code, sizeof(code)), 0);
 	elf_file__close(ef);
 }
+
+TEST(system_nss_methods_from_its_method_table)
+{
+	const char *path = "/usr/lib/x86_64-linux-gnu/libssl3.so";
+	struct site_plan plan;
+
+	if (access(path, R_OK)) {
+		fprintf(stderr, "  (no %s: skipped)\n", path);
+		return;
+	}
+	if (!CHECK_EQ_U64(sites_plan(path, &nss_adapter, 0, &plan), 0))
+		return;
+	CHECK_EQ_U64(plan.fallback, 0);
+	if (!CHECK_EQ_U64(plan.n, 4))
+		return;
+	for (unsigned int i = 0; i < plan.n; i++) {
+		CHECK_EQ_U64(plan.sites[i].searched, 2);
+		CHECK(plan.sites[i].offset != 0);
+		for (unsigned int k = i + 1; k < plan.n; k++)
+			CHECK(plan.sites[i].addr != plan.sites[k].addr);
+	}
+	/* No symbol names them and there is no exported fallback: nothing without the table. */
+	CHECK_EQ_U64(sites_plan(path, &nss_adapter, 1, &plan), (uint64_t)-ENOENT);
+}
