@@ -232,7 +232,7 @@ TEST(system_libgnutls_probes_send2_not_send)
 	if (!CHECK_EQ_U64(sites_plan(path, &gnutls_adapter, 0, &plan), 0))
 		return;
 	CHECK_EQ_U64(plan.fallback, 0);
-	if (!CHECK_EQ_U64(plan.n, 4))
+	if (!CHECK_EQ_U64(plan.n, 6))
 		return;
 	/* gnutls_record_send jumps into send2: probing both would nest. */
 	CHECK_STR_EQ(plan.sites[0].fn->sym, "gnutls_record_send2");
@@ -240,6 +240,10 @@ TEST(system_libgnutls_probes_send2_not_send)
 	CHECK_STR_EQ(plan.sites[1].fn->sym, "gnutls_record_recv");
 	CHECK_STR_EQ(plan.sites[2].fn->sym, "gnutls_record_recv_seq");
 	CHECK_STR_EQ(plan.sites[3].fn->sym, "gnutls_record_send_range");
+	CHECK_STR_EQ(plan.sites[4].fn->sym, "gnutls_record_send_early_data");
+	CHECK_EQ_U64(plan.sites[4].fn->dir, DIR_EGRESS);
+	CHECK_STR_EQ(plan.sites[5].fn->sym, "gnutls_record_recv_early_data");
+	CHECK_EQ_U64(plan.sites[5].fn->dir, DIR_INGRESS);
 	for (unsigned int i = 0; i < plan.n; i++) {
 		CHECK_EQ_U64(plan.sites[i].fn->ex, 0);
 		CHECK(plan.sites[i].offset != 0);
