@@ -22,6 +22,8 @@ packages=(
 	nodejs
 	# NSS as a traced client (tstclnt)
 	libnss3-tools
+	# Go programs with crypto/tls (listed by --list; Go tracing is #8)
+	golang-go
 	# wolfSSL as a traced client: tests/e2e/clients/wolfssl_client.c, built at test time
 	libwolfssl-dev
 	# mbedTLS 2.x as a traced client: tests/e2e/clients/mbedtls_client.c
