@@ -37,6 +37,11 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 		in->active = 0;
 		__sync_fetch_and_add(&inflight_calls, -1);
 	}
+	/* Nor does it send the ciphertext of writes it made (memory BIOs). */
+	if (in && in->pend_state != PEND_NONE) {
+		in->pend_state = PEND_NONE;
+		__sync_fetch_and_add(&pending_binds, -1);
+	}
 	if (tid != id >> 32)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
