@@ -8,8 +8,7 @@ struct held {
 	struct held *next;
 	uint64_t arrived;
 	uint32_t got;
-	struct data_event e; /* the call's header; data[] follows in payload */
-	uint8_t payload[];
+	struct data_event e; /* the call's header; its data[] holds the payload */
 };
 
 /* A FIFO: few records wait at a time (one write's worth per unbound ssl), walked in order. */
@@ -62,7 +61,7 @@ static void release(struct hold *h, struct held **at, const struct data_event *b
 	} else {
 		h->st.expired++;
 	}
-	h->opts.release(h->opts.ctx, &x->e, x->payload, x->got);
+	h->opts.release(h->opts.ctx, &x->e, x->e.data, x->got);
 	free(x);
 }
 
@@ -99,7 +98,7 @@ void hold__push(struct hold *h, const struct data_event *e, const uint8_t *data,
 	x->arrived = now;
 	x->got = got;
 	x->e = *e;
-	memcpy(x->payload, data, got);
+	memcpy(x->e.data, data, got);
 	*h->tail = x;
 	h->tail = &x->next;
 	h->bytes += got;
