@@ -28,8 +28,9 @@ packages=(
 	libwolfssl-dev
 	# mbedTLS 2.x as a traced client: tests/e2e/clients/mbedtls_client.c
 	libmbedtls-dev
-	# BoringSSL (Android's, under android/) as a traced client: clients/boringssl_client.c
-	android-libboringssl-dev
+	# BoringSSL (Android's, under android/) as a traced client: clients/boringssl_client.c,
+	# and its own tool at both ends (bssl-tool client/server)
+	android-libboringssl-dev android-boringssl
 	# --metrics: a real scraper and the exposition linter (prometheus, promtool)
 	prometheus
 	# handshake tests: captures and an independent JA3 (tshark), raw packets (tcpdump)
