@@ -308,13 +308,17 @@ static void on_lib(void *ctx, const struct found_lib *lib)
 		pr_warn("out of memory: process %u's coverage is not counted\n", lib->pid);
 }
 
+struct lib_table {
+	const struct lib_status *libs;
+	unsigned int n;
+};
+
 /* A file counts as traced when it holds no reason why not (see attacher__add). */
 static int file_traced(void *ctx, int file)
 {
-	unsigned int n;
-	const struct lib_status *libs = attacher__libs(ctx, &n);
+	const struct lib_table *t = ctx;
 
-	return file >= 0 && (unsigned int)file < n && !libs[file].reason;
+	return file >= 0 && (unsigned int)file < t->n && !t->libs[file].reason;
 }
 
 static int on_event(void *ctx, void *raw, size_t size)
@@ -391,9 +395,10 @@ static void snapshot(void *ctx, struct stats_record *st)
 	attacher__totals(ag->attacher, &st->probes_attached, &st->probes_failed);
 	st->libs = attacher__libs(ag->attacher, &st->nlibs);
 	{
+		struct lib_table t = {st->libs, st->nlibs};
 		struct coverage_counts cc;
 
-		coverage__count(ag->coverage, file_traced, ag->attacher, &cc);
+		coverage__count(ag->coverage, file_traced, &t, &cc);
 		st->procs_tls = cc.processes;
 		st->procs_untraced = cc.untraced;
 	}

@@ -17,9 +17,13 @@ struct probed_file {
 	char reason[128];
 };
 
-/* Files looked into that hold no TLS code, so that each is read once: an open-addressed set. */
+/*
+ * Files looked into that hold no TLS code, so that each is read once: an open-addressed set
+ * of (device, inode, modification time). No probe holds these inodes, so a number can come
+ * back for a new file; the time tells them apart.
+ */
 struct file_set {
-	uint64_t *keys; /* 2 words per slot: dev + 1 (0: empty), ino */
+	uint64_t *keys; /* 3 words per slot: dev + 1 (0: empty), ino, mtime in ns */
 	size_t cap, n;
 };
 
@@ -34,45 +38,53 @@ struct attacher {
 	uint64_t attached, failed;
 };
 
-static size_t set_slot(const struct file_set *s, uint64_t dev, uint64_t ino)
+static uint64_t mtime_ns(const struct stat *st)
 {
-	uint64_t h = (dev * 0x9e3779b97f4a7c15ull) ^ (ino * 0xc2b2ae3d27d4eb4full);
-	size_t i = (h ^ (h >> 29)) & (s->cap - 1);
+	return (uint64_t)st->st_mtim.tv_sec * 1000000000ull + st->st_mtim.tv_nsec;
+}
 
-	while (s->keys[2 * i] && (s->keys[2 * i] != dev + 1 || s->keys[2 * i + 1] != ino))
+static size_t set_slot(const struct file_set *s, uint64_t dev, uint64_t ino, uint64_t mt)
+{
+	uint64_t h = (dev * 0x9e3779b97f4a7c15ull) ^ (ino * 0xc2b2ae3d27d4eb4full) ^ mt;
+	size_t i = (h ^ (h >> 29)) & (s->cap - 1);
+	const uint64_t *k;
+
+	while ((k = &s->keys[3 * i])[0] && (k[0] != dev + 1 || k[1] != ino || k[2] != mt))
 		i = (i + 1) & (s->cap - 1);
 	return i;
 }
 
-static int set_has(const struct file_set *s, dev_t dev, ino_t ino)
+static int set_has(const struct file_set *s, const struct stat *st)
 {
-	return s->cap && s->keys[2 * set_slot(s, dev, ino)];
+	return s->cap && s->keys[3 * set_slot(s, st->st_dev, st->st_ino, mtime_ns(st))];
 }
 
-static int set_add(struct file_set *s, dev_t dev, ino_t ino)
+static int set_add(struct file_set *s, const struct stat *st)
 {
 	size_t i;
 
 	if (2 * (s->n + 1) > s->cap) {
 		struct file_set big = {.cap = s->cap ? 2 * s->cap : 256, .n = s->n};
 
-		big.keys = calloc(2 * big.cap, sizeof(uint64_t));
+		big.keys = calloc(3 * big.cap, sizeof(uint64_t));
 		if (!big.keys)
 			return -ENOMEM;
 		for (size_t j = 0; j < s->cap; j++) {
-			if (!s->keys[2 * j])
+			const uint64_t *k = &s->keys[3 * j];
+
+			if (!k[0])
 				continue;
-			i = set_slot(&big, s->keys[2 * j] - 1, s->keys[2 * j + 1]);
-			big.keys[2 * i] = s->keys[2 * j];
-			big.keys[2 * i + 1] = s->keys[2 * j + 1];
+			i = set_slot(&big, k[0] - 1, k[1], k[2]);
+			memcpy(&big.keys[3 * i], k, 3 * sizeof(*k));
 		}
 		free(s->keys);
 		*s = big;
 	}
-	i = set_slot(s, dev, ino);
-	if (!s->keys[2 * i]) {
-		s->keys[2 * i] = (uint64_t)dev + 1;
-		s->keys[2 * i + 1] = ino;
+	i = set_slot(s, st->st_dev, st->st_ino, mtime_ns(st));
+	if (!s->keys[3 * i]) {
+		s->keys[3 * i] = (uint64_t)st->st_dev + 1;
+		s->keys[3 * i + 1] = st->st_ino;
+		s->keys[3 * i + 2] = mtime_ns(st);
 		s->n++;
 	}
 	return 0;
@@ -81,14 +93,13 @@ static int set_add(struct file_set *s, dev_t dev, ino_t ino)
 struct attacher *attacher__new(const struct attacher_opts *opts)
 {
 	struct attacher *a = calloc(1, sizeof(*a));
-
 	struct stat st;
 
 	if (!a)
 		return NULL;
 	a->opts = *opts;
 	/* Our own executable holds every marker string as a literal: it is not TLS code. */
-	if (!stat("/proc/self/exe", &st) && set_add(&a->plain, st.st_dev, st.st_ino)) {
+	if (!stat("/proc/self/exe", &st) && set_add(&a->plain, &st)) {
 		free(a);
 		return NULL;
 	}
@@ -272,12 +283,12 @@ int attacher__add(struct attacher *a, const struct found_lib *lib, int *idx)
 			return 0;
 		}
 	}
-	if (set_has(&a->plain, st.st_dev, st.st_ino))
+	if (set_has(&a->plain, &st))
 		return 0;
 	if (lib->kind != FOUND_LOADER) {
 		err = tlscode_identify(lib->open_path, lib->adapter, &code);
 		if (err <= 0)
-			return err ? err : set_add(&a->plain, st.st_dev, st.st_ino);
+			return err ? err : set_add(&a->plain, &st);
 	}
 	err = remember(a, &st, lib, lib->kind == FOUND_LOADER ? NULL : &code);
 	if (err)
