@@ -192,8 +192,12 @@ static int remember(struct attacher *a, const struct stat *st, const struct foun
 	return 0;
 }
 
+/* -v lists every site; the slow ones are named in one warning per file. */
 static void log_plan(const struct found_lib *lib, const struct site_plan *plan)
 {
+	char slow[256] = "";
+	size_t len = 0;
+
 	if (plan->fallback && strcmp(plan->why, "--probe-exported"))
 		pr_warn("%s: %s; probing the exported API instead\n", lib->path, plan->why);
 	for (unsigned int i = 0; i < plan->n; i++) {
@@ -205,11 +209,13 @@ static void log_plan(const struct found_lib *lib, const struct site_plan *plan)
 					   : "",
 			s->searched == 1 ? s->fn->call_in : "", (unsigned long long)s->offset,
 			s->insn, site_cost_name(s->cost));
-		if (s->cost != SITE_OPTIMISED && s->cost != SITE_EMULATED &&
-		    strcmp(plan->why, "--probe-exported"))
-			pr_warn("%s: probe on %s is %s: each call costs ~20 us more\n", lib->path,
-				s->fn->sym, site_cost_name(s->cost));
+		if (s->cost != SITE_OPTIMISED && s->cost != SITE_EMULATED && len < sizeof(slow))
+			len += snprintf(slow + len, sizeof(slow) - len, "%s%s", len ? ", " : "",
+					s->fn->sym);
 	}
+	if (len && strcmp(plan->why, "--probe-exported"))
+		pr_warn("%s: single-stepped probe sites, ~20 us more per call: %s\n", lib->path,
+			slow);
 }
 
 /* The loader's debugger hook: one entry probe, no return probe, no site planning. */

@@ -102,6 +102,24 @@ __shared struct {
 } ssl_conns SEC(".maps");
 
 /*
+ * struct sock * -> the ssl last learned on it (either way), so that a memory-BIO binding
+ * never takes a socket another ssl of the process is known to use.
+ */
+struct sock_owner {
+	__u64 ssl;
+	__u64 gen;
+	__u32 tgid;
+	__u32 _pad;
+};
+
+__shared struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct sock_owner);
+} sock_ssl SEC(".maps");
+
+/*
  * struct sock * -> what we know of its connection: the role from TCP state changes, the
  * tuple (family != 0) once a TLS call has read it from an established socket. Entries
  * outlive the close on purpose (the application may still read after a reset); a socket

@@ -166,6 +166,8 @@ static __always_inline void resolve_pending(struct inflight *in, struct task_str
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ssl_key key = {.tgid = id >> 32, .ssl = in->pend_ssl};
 	struct ssl_conn learned = {};
+	struct sock_owner *owner, mine = {};
+	struct conn_tuple conn;
 	struct bind_event *e;
 	int state = in->pend_state;
 
@@ -182,22 +184,32 @@ static __always_inline void resolve_pending(struct inflight *in, struct task_str
 	learned.sk = (__u64)sk;
 	if (learned.fd < 0 || fd_sock(learned.fd) != learned.sk)
 		return;
+	__builtin_memset(&conn, 0, sizeof(conn));
+	learned.gen = sock_tuple(learned.sk, &conn);
+	if (!conn.family)
+		return;
+	/* The socket carries another ssl of this process: the bytes matched by chance. */
+	owner = bpf_map_lookup_elem(&sock_ssl, &learned.sk);
+	if (owner && owner->tgid == key.tgid && owner->gen == learned.gen &&
+	    owner->ssl != key.ssl) {
+		count(CNT_BIO_MISMATCH, 1);
+		return;
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(CNT_LOST_OTHER, 1);
 		return;
 	}
-	__builtin_memset(&e->conn, 0, sizeof(e->conn));
-	learned.gen = sock_tuple(learned.sk, &e->conn);
-	if (!e->conn.family) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return;
-	}
+	mine.ssl = key.ssl;
+	mine.gen = learned.gen;
+	mine.tgid = key.tgid;
 	bpf_map_update_elem(&ssl_conns, &key, &learned, BPF_ANY);
+	bpf_map_update_elem(&sock_ssl, &learned.sk, &mine, BPF_ANY);
 	fill_hdr(&e->hdr, EV_BIND, sizeof(*e), 0);
 	e->ssl = key.ssl;
 	e->fd = learned.fd;
 	e->_pad = 0;
+	e->conn = conn;
 	bpf_ringbuf_submit(e, submit_flags());
 	count(CNT_BIO_BOUND, 1);
 }

@@ -215,8 +215,12 @@ int BPF_KRETPROBE(tls_exit, long ret)
 		learned.gen = gen;
 		/* Learned once per connection: an update costs more than the lookup. */
 		cached = bpf_map_lookup_elem(&ssl_conns, &key);
-		if (!cached || cached->sk != in.sk || cached->gen != gen || cached->fd != in.fd)
+		if (!cached || cached->sk != in.sk || cached->gen != gen || cached->fd != in.fd) {
+			struct sock_owner owner = {.ssl = in.ssl, .gen = gen, .tgid = key.tgid};
+
 			bpf_map_update_elem(&ssl_conns, &key, &learned, BPF_ANY);
+			bpf_map_update_elem(&sock_ssl, &in.sk, &owner, BPF_ANY);
+		}
 	} else if ((cached = bpf_map_lookup_elem(&ssl_conns, &key))) {
 		/*
 		 * No socket I/O in this call (served from the library's buffer). Trust what this
