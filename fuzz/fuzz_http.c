@@ -3,15 +3,17 @@
  * The HTTP pairing layer (http.c) over fuzzer-chosen request and response streams. The same
  * bytes, fed whole or cut into records at fuzzer-chosen points, must give the same http
  * records (their JSON, with one timestamp for all), when the request stream begins with a
- * request line: where a stream joined in the middle is first taken for HTTP depends on where
- * its records begin, by design. A record may also be marked as having lost its tail; then,
- * as for other streams, only the absence of crashes, leaks and unbounded memory is checked.
+ * request line and the response stream like a response (starts_response): where a stream
+ * joined in the middle is first taken for HTTP depends on where its records begin, by design. A
+ * record may also be marked as having lost its tail; then, as for other streams, only the absence
+ * of crashes, leaks and unbounded memory is checked.
  *
  * Input: two_streams.h (the request and the response stream).
  * flags bit 0: server end (requests are read, not written); bit 1: mark the last request
  * record as having lost 1000 more bytes.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,6 +30,8 @@ static void on_http(void *ctx, const struct http_record *r)
 	(void)ctx;
 	buf_reset(&json);
 	json_format_http(&json, r);
+	if (getenv("FUZZ_SHOW")) /* to see what differs when a run traps */
+		fwrite(json.p, 1, json.len, stderr);
 	for (size_t i = 0; i < json.len; i++)
 		hash = (hash ^ (uint8_t)json.p[i]) * 1099511628211ull;
 }
@@ -65,6 +69,8 @@ static uint64_t run(const struct conn_tuple *c, const uint8_t *req, size_t nreq,
 	hash = 14695981039346656037ull;
 	if (!t)
 		abort();
+	if (getenv("FUZZ_SHOW"))
+		fprintf(stderr, "--- run with %u cuts\n", ncuts);
 	feed(t, c, server ? DIR_INGRESS : DIR_EGRESS, req, nreq, cuts, ncuts, lose);
 	feed(t, c, server ? DIR_EGRESS : DIR_INGRESS, resp, nresp, cuts, ncuts, 0);
 	http_flush(t);
@@ -82,6 +88,22 @@ static int starts_request(const uint8_t *p, size_t n)
 	return i > 0 && i < 16 && i < n && p[i] == ' ';
 }
 
+/*
+ * The response stream begins like one: empty, a status line, or (after an HTTP/2 preface) a
+ * frame header of type SETTINGS. A stream that begins with anything else is recognised, if
+ * at all, where a record begins with a message start, as when joining a connection midway:
+ * where the records begin matters there by design.
+ */
+static int starts_response(const uint8_t *p, size_t n, const uint8_t *req, size_t nreq)
+{
+	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+	if (!n || (n >= 7 && !memcmp(p, "HTTP/1.", 7)))
+		return 1;
+	return nreq >= sizeof(preface) - 1 && !memcmp(req, preface, sizeof(preface) - 1) &&
+	       n >= 9 && p[3] == 4;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct conn_tuple c = {.laddr = {10, 0, 0, 1},
@@ -96,7 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	c.role = in.flags & 1 ? ROLE_SERVER : ROLE_CLIENT;
 	lose = !!(in.flags & 2);
-	if (lose || !starts_request(in.req, in.nreq)) {
+	if (lose || !starts_request(in.req, in.nreq) ||
+	    !starts_response(in.resp, in.nresp, in.req, in.nreq)) {
 		run(&c, in.req, in.nreq, in.resp, in.nresp, in.cuts, in.ncuts, lose);
 		return 0;
 	}
