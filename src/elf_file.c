@@ -183,6 +183,33 @@ int elf_file__defines_any(struct elf_file *ef, const char *const *names, unsigne
 	return i >= 0 ? i : scan_defines(ef, SHT_SYMTAB, names, n);
 }
 
+int elf_file__soname(struct elf_file *ef, char *out, size_t len)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *data;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+			const char *s;
+			GElf_Dyn dyn;
+
+			if (!gelf_getdyn(data, i, &dyn) || dyn.d_tag != DT_SONAME)
+				continue;
+			s = elf_strptr(ef->elf, sh.sh_link, dyn.d_un.d_val);
+			if (!s || strlen(s) >= len)
+				return -ENOENT;
+			strcpy(out, s);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int elf_file__section(struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size)
 {
 	Elf_Scn *scn = NULL;

@@ -84,8 +84,15 @@ static int identify(struct elf_file *ef, const struct tls_adapter *by_name, stru
 			apis[n++] = api_of(*a);
 		i = elf_file__defines_any(ef, apis, n);
 		if (i >= 0) {
+			char soname[256];
+
 			out->adapter = tls_adapters[i];
-			out->linkage = LINK_STATIC;
+			/* the library itself under another file name: its SONAME is still its own
+			 */
+			out->linkage = !elf_file__soname(ef, soname, sizeof(soname)) &&
+						       tls_adapter_for_path(soname) == out->adapter
+					       ? LINK_SHARED
+					       : LINK_STATIC;
 		}
 	}
 	if (out->adapter) {
