@@ -183,6 +183,31 @@ int elf_file__defines_any(struct elf_file *ef, const char *const *names, unsigne
 	return i >= 0 ? i : scan_defines(ef, SHT_SYMTAB, names, n);
 }
 
+int elf_file__section_data(struct elf_file *ef, const char *name, const uint8_t **data, size_t *len)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(ef->elf, &shstrndx))
+		return -ENOENT;
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		const char *s;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(s = elf_strptr(ef->elf, shstrndx, sh.sh_name)) || strcmp(s, name))
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf)
+			return -ENOENT;
+		*data = d->d_buf;
+		*len = d->d_size;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int elf_file__soname(struct elf_file *ef, char *out, size_t len)
 {
 	Elf_Scn *scn = NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "elf_file.h"
+#include "gopclntab.h"
 #include "sites.h"
 #include "tlscode.h"
 
@@ -104,8 +105,13 @@ static int identify(struct elf_file *ef, const struct tls_adapter *by_name, stru
 	}
 	/* Go keeps function names in .gopclntab even when stripped (-s -w). */
 	if (!elf_file__find_string(ef, "crypto/tls.(*Conn).Write", 0, s, sizeof(s))) {
+		const uint8_t *info;
+		size_t len;
+
 		out->lib = "go";
 		out->linkage = LINK_GO;
+		if (!elf_file__section_data(ef, ".go.buildinfo", &info, &len))
+			gopcln_go_version(info, len, out->version, sizeof(out->version));
 		return 1;
 	}
 	for (const struct tls_adapter *const *a = tls_adapters; *a; a++) {
