@@ -273,3 +273,33 @@ void insn_rip_stores(const uint8_t *code, size_t n, uint64_t addr,
 	cs_close(&h);
 	free(k);
 }
+
+int insn_rets(const uint8_t *code, size_t n, uint64_t addr, uint64_t *out, unsigned int max)
+{
+	const uint8_t *p = code;
+	uint64_t a = addr;
+	unsigned int count = 0;
+	int err = 0;
+	cs_insn *insn;
+	csh h;
+
+	if (open_x86_64(&h))
+		return -EINVAL;
+	insn = cs_malloc(h);
+	while (insn && n) {
+		if (!cs_disasm_iter(h, &p, &n, &a, insn)) {
+			/* Go pads functions with int3, which decodes: anything else is not code */
+			err = -EINVAL;
+			break;
+		}
+		if (insn->id == X86_INS_RET) {
+			if (count < max)
+				out[count] = insn->address;
+			count++;
+		}
+	}
+	if (insn)
+		cs_free(insn, 1);
+	cs_close(&h);
+	return err ? err : (int)count;
+}

@@ -46,6 +46,13 @@ int insn_first_call(const uint8_t *code, size_t n, uint64_t addr, uint64_t *targ
 void insn_rip_stores(const uint8_t *code, size_t n, uint64_t addr,
 		     void (*store)(void *ctx, uint64_t at, uint64_t value), void *ctx);
 
+/*
+ * The addresses of the RET instructions in a function's code (n bytes at addr, swept
+ * linearly): where a return probe goes without a uretprobe (Go). Stores at most max of them
+ * and returns how many there are, or -EINVAL when a byte run does not decode.
+ */
+int insn_rets(const uint8_t *code, size_t n, uint64_t addr, uint64_t *out, unsigned int max);
+
 /* 1 if a direct call or jump in code (n bytes at addr, read as one run) goes to target. */
 int insn_reaches(const uint8_t *code, size_t n, uint64_t addr, uint64_t target);
 

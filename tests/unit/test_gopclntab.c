@@ -14,6 +14,7 @@
 #include "check.h"
 #include "elf_file.h"
 #include "gopclntab.h"
+#include "insn.h"
 #include "tlscode.h"
 
 static char dir[64];
@@ -200,4 +201,35 @@ TEST(every_layout_from_go_1_16)
 	CHECK_EQ_U64(gopcln_init(&(struct gopcln){0}, t, 64), (uint64_t)-ENOTSUP); /* Go 1.2-1.15 */
 	memcpy(t, &(uint32_t){0x12345678}, 4);
 	CHECK_EQ_U64(gopcln_init(&(struct gopcln){0}, t, 64), (uint64_t)-EINVAL);
+}
+
+/* Where #8's return probes go: every RET of the stripped binary's (*Conn).Write. */
+TEST(go_write_rets_in_the_stripped_binary)
+{
+	char spath[128];
+	struct elf_file *es = NULL;
+	struct gopcln ps;
+	uint64_t entry, end, rets[16];
+	uint8_t code[8192];
+	size_t n;
+	int k;
+
+	if (!build_go())
+		return;
+	snprintf(spath, sizeof(spath), "%s/go-s", dir);
+	if (!CHECK_EQ_U64(open_table(spath, &es, &ps), 0) ||
+	    !CHECK_EQ_U64(gopcln_find(&ps, "crypto/tls.(*Conn).Write", &entry, &end), 0) ||
+	    !CHECK(end - entry <= sizeof(code)))
+		goto out;
+	n = elf_file__read(es, entry, code, end - entry);
+	CHECK_EQ_U64(n, end - entry);
+	k = insn_rets(code, n, entry, rets, 16);
+	if (!CHECK(k >= 1 && k <= 16))
+		goto out;
+	for (int i = 0; i < k; i++) {
+		CHECK(rets[i] >= entry && rets[i] < end);
+		CHECK_EQ_U64(code[rets[i] - entry], 0xc3);
+	}
+out:
+	elf_file__close(es);
 }

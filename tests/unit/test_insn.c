@@ -59,7 +59,7 @@ TEST(direct_branches_are_emulated_indirect_are_not)
 
 TEST(undecodable_bytes)
 {
-	static const uint8_t bad[] = {0x0f, 0xff};
+	static const uint8_t bad[] = {0x06}; /* push es: not in 64-bit mode */
 	char text[48] = "x";
 
 	CHECK_EQ_U64(insn_probe_cost(guard_copy(bad, 1), 1, 0, text, sizeof(text)),
@@ -147,4 +147,16 @@ TEST(rip_stores_follow_lea_movq_punpcklqdq)
 	CHECK_EQ_U64(s.value[2], base + 0x1a + 0x10);
 	CHECK_EQ_U64(s.at[3], base + 0x34 + 0x50);
 	CHECK_EQ_U64(s.value[3], 4);
+}
+
+TEST(rets_are_found_and_counted_past_the_buffer)
+{
+	/* push rbp; ret; xor eax, eax; ret; int3 */
+	static const uint8_t code[] = {0x55, 0xc3, 0x31, 0xc0, 0xc3, 0xcc};
+	static const uint8_t bad[] = {0x06}; /* push es: not in 64-bit mode */
+	uint64_t at[1];
+
+	CHECK_EQ_U64(insn_rets(code, sizeof(code), 0x100, at, 1), 2);
+	CHECK_EQ_U64(at[0], 0x101);
+	CHECK_EQ_U64(insn_rets(bad, sizeof(bad), 0, at, 1), (uint64_t)-EINVAL);
 }
