@@ -4,7 +4,7 @@
  * memfd, the way the agent opens /proc/PID/root/...) that tlscode_identify() and every
  * adapter's sites_plan() look into (symbols, strings, NSS's method-table search over .text),
  * and the same bytes as machine code for the insn.c questions (probe cost, first call,
- * reachability, the rip-relative store sweep).
+ * reachability, the rip-relative store sweep, RETs, Go's stack check).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -46,5 +46,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	insn_first_call(data, size, 0x1000, &target);
 	insn_reaches(data, size, 0x1000, 0x1010);
 	insn_rip_stores(data, size < 4096 ? size : 4096, 0x1000, count_store, &n);
+	{
+		uint64_t rets[4];
+		int k = insn_rets(data, size < 4096 ? size : 4096, 0x1000, rets, 4);
+
+		for (int i = 0; i < k && i < 4; i++)
+			if (rets[i] < 0x1000 || rets[i] >= 0x1000 + size)
+				__builtin_trap(); /* inside the code (ret, ret imm16, rep ret) */
+		if (!insn_go_stack_check(data, size, 0x1000, &target) &&
+		    (target < 0x1000 || target >= 0x1000 + size))
+			__builtin_trap();
+	}
 	return 0;
 }

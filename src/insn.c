@@ -303,3 +303,44 @@ int insn_rets(const uint8_t *code, size_t n, uint64_t addr, uint64_t *out, unsig
 	cs_close(&h);
 	return err ? err : (int)count;
 }
+
+int insn_go_stack_check(const uint8_t *code, size_t n, uint64_t addr, uint64_t *site)
+{
+	const uint8_t *p = code;
+	uint64_t a = addr;
+	int step = 0, err = -ENOENT;
+	x86_reg checked = X86_REG_RSP;
+	cs_insn *insn;
+	csh h;
+
+	if (open_x86_64(&h))
+		return -EINVAL;
+	insn = cs_malloc(h);
+	while (insn && step < 3 && cs_disasm_iter(h, &p, &n, &a, insn)) {
+		const cs_x86 *x = &insn->detail->x86;
+
+		if (step == 0 && insn->id == X86_INS_LEA && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_R12 &&
+		    x->operands[1].mem.base == X86_REG_RSP) {
+			checked = X86_REG_R12;
+			step++;
+			continue;
+		}
+		if (step <= 1 && insn->id == X86_INS_CMP && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_REG && x->operands[0].reg == checked &&
+		    x->operands[1].type == X86_OP_MEM && x->operands[1].mem.base == X86_REG_R14) {
+			step = 2;
+			continue;
+		}
+		if (step == 2 && (insn->id == X86_INS_JBE || insn->id == X86_INS_JB) &&
+		    has_imm_operand(insn)) {
+			*site = insn->address;
+			err = 0;
+		}
+		break;
+	}
+	if (insn)
+		cs_free(insn, 1);
+	cs_close(&h);
+	return err;
+}

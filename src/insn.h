@@ -53,6 +53,14 @@ void insn_rip_stores(const uint8_t *code, size_t n, uint64_t addr,
  */
 int insn_rets(const uint8_t *code, size_t n, uint64_t addr, uint64_t *out, unsigned int max);
 
+/*
+ * A Go function's stack check: `[lea r12, [rsp - X];] cmp rsp|r12, [r14 + X]; jbe|jb rel`.
+ * The cmp is single-stepped, the jump emulated, and nothing before the jump changes the
+ * arguments: *site gets the jump's address, a probe site equivalent to the entry (a stack
+ * growth runs the check again, as it would run an entry probe again). 0 or -ENOENT.
+ */
+int insn_go_stack_check(const uint8_t *code, size_t n, uint64_t addr, uint64_t *site);
+
 /* 1 if a direct call or jump in code (n bytes at addr, read as one run) goes to target. */
 int insn_reaches(const uint8_t *code, size_t n, uint64_t addr, uint64_t target);
 

@@ -223,6 +223,15 @@ TEST(go_write_rets_in_the_stripped_binary)
 		goto out;
 	n = elf_file__read(es, entry, code, end - entry);
 	CHECK_EQ_U64(n, end - entry);
+	/* the entry probe goes on the stack check's jump, which is emulated */
+	if (CHECK_EQ_U64(insn_go_stack_check(code, n, entry, &rets[0]), 0)) {
+		char text[48];
+
+		CHECK(rets[0] > entry && rets[0] < entry + 16);
+		CHECK_EQ_U64(
+			insn_probe_cost(code + (rets[0] - entry), 16, rets[0], text, sizeof(text)),
+			SITE_EMULATED);
+	}
 	k = insn_rets(code, n, entry, rets, 16);
 	if (!CHECK(k >= 1 && k <= 16))
 		goto out;

@@ -160,3 +160,21 @@ TEST(rets_are_found_and_counted_past_the_buffer)
 	CHECK_EQ_U64(at[0], 0x101);
 	CHECK_EQ_U64(insn_rets(bad, sizeof(bad), 0, at, 1), (uint64_t)-EINVAL);
 }
+
+TEST(go_stack_check_site_is_the_jump)
+{
+	/* cmp rsp, [r14 + 0x10]; jbe +0x20; push rbp */
+	static const uint8_t small[] = {0x49, 0x3b, 0x66, 0x10, 0x76, 0x20, 0x55};
+	/* lea r12, [rsp - 0x68]; cmp r12, [r14 + 0x10]; jbe rel32 */
+	static const uint8_t big[] = {0x4c, 0x8d, 0x64, 0x24, 0x98, 0x4d, 0x3b, 0x66,
+				      0x10, 0x0f, 0x86, 0x64, 0x07, 0x00, 0x00};
+	/* push rbp: no stack check */
+	static const uint8_t none[] = {0x55, 0x48, 0x89, 0xe5};
+	uint64_t site = 0;
+
+	CHECK_EQ_U64(insn_go_stack_check(small, sizeof(small), 0x1000, &site), 0);
+	CHECK_EQ_U64(site, 0x1004);
+	CHECK_EQ_U64(insn_go_stack_check(big, sizeof(big), 0x2000, &site), 0);
+	CHECK_EQ_U64(site, 0x2009);
+	CHECK_EQ_U64(insn_go_stack_check(none, sizeof(none), 0, &site), (uint64_t)-ENOENT);
+}
