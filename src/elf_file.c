@@ -59,10 +59,13 @@ static int name_matches(const char *sym, const char *name, size_t len)
 	return !strncmp(sym, name, len) && (sym[len] == 0 || sym[len] == '@');
 }
 
-static int find_in(struct elf_file *ef, Elf64_Word type, const char *name, uint64_t *addr,
-		   uint64_t *size)
+/*
+ * Calls fn(ctx, name, sym) for every defined function symbol in the sections of that type
+ * (.symtab or .dynsym) until it returns non-zero, which is then returned; else 0.
+ */
+static int each_func(struct elf_file *ef, Elf64_Word type,
+		     int (*fn)(void *ctx, const char *name, const GElf_Sym *sym), void *ctx)
 {
-	size_t len = strlen(name);
 	Elf_Scn *scn = NULL;
 
 	while ((scn = elf_nextscn(ef->elf, scn))) {
@@ -75,19 +78,46 @@ static int find_in(struct elf_file *ef, Elf64_Word type, const char *name, uint6
 		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
 			const char *s;
 			GElf_Sym sym;
+			int stop;
 
 			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
 			    !sym.st_value || sym.st_shndx == SHN_UNDEF)
 				continue;
 			s = elf_strptr(ef->elf, sh.sh_link, sym.st_name);
-			if (s && name_matches(s, name, len)) {
-				*addr = sym.st_value;
-				*size = sym.st_size;
-				return 0;
-			}
+			if (s && (stop = fn(ctx, s, &sym)))
+				return stop;
 		}
 	}
-	return -ENOENT;
+	return 0;
+}
+
+struct func_query {
+	const char *name;
+	size_t len;
+	uint64_t addr, size;
+};
+
+static int is_query(void *ctx, const char *name, const GElf_Sym *sym)
+{
+	struct func_query *q = ctx;
+
+	if (!name_matches(name, q->name, q->len))
+		return 0;
+	q->addr = sym->st_value;
+	q->size = sym->st_size;
+	return 1;
+}
+
+static int find_in(struct elf_file *ef, Elf64_Word type, const char *name, uint64_t *addr,
+		   uint64_t *size)
+{
+	struct func_query q = {.name = name, .len = strlen(name)};
+
+	if (!each_func(ef, type, is_query, &q))
+		return -ENOENT;
+	*addr = q.addr;
+	*size = q.size;
+	return 0;
 }
 
 int elf_file__func(struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size)
@@ -145,35 +175,30 @@ size_t elf_file__read(struct elf_file *ef, uint64_t addr, void *buf, size_t n)
 	return got > 0 ? (size_t)got : 0;
 }
 
+struct any_query {
+	const char *const *names;
+	unsigned int n;
+	int best; /* the earliest in names seen so far, or -ENOENT */
+};
+
+static int is_any(void *ctx, const char *name, const GElf_Sym *sym)
+{
+	struct any_query *q = ctx;
+
+	(void)sym;
+	for (unsigned int k = 0; k < q->n && (q->best < 0 || (int)k < q->best); k++)
+		if (q->names[k][0] && name_matches(name, q->names[k], strlen(q->names[k])))
+			q->best = k;
+	return q->best == 0; /* nothing comes before the first */
+}
+
 static int scan_defines(struct elf_file *ef, Elf64_Word type, const char *const *names,
 			unsigned int n)
 {
-	Elf_Scn *scn = NULL;
-	int best = -ENOENT;
+	struct any_query q = {.names = names, .n = n, .best = -ENOENT};
 
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		Elf_Data *data;
-		GElf_Shdr sh;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != type || !sh.sh_entsize)
-			continue;
-		data = elf_getdata(scn, NULL);
-		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
-			const char *s;
-			GElf_Sym sym;
-
-			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    !sym.st_value || sym.st_shndx == SHN_UNDEF)
-				continue;
-			s = elf_strptr(ef->elf, sh.sh_link, sym.st_name);
-			for (unsigned int k = 0; s && k < n && (best < 0 || (int)k < best); k++)
-				if (names[k][0] && name_matches(s, names[k], strlen(names[k])))
-					best = k;
-			if (best == 0)
-				return 0;
-		}
-	}
-	return best;
+	each_func(ef, type, is_any, &q);
+	return q.best;
 }
 
 int elf_file__defines_any(struct elf_file *ef, const char *const *names, unsigned int n)
@@ -183,29 +208,33 @@ int elf_file__defines_any(struct elf_file *ef, const char *const *names, unsigne
 	return i >= 0 ? i : scan_defines(ef, SHT_SYMTAB, names, n);
 }
 
-int elf_file__section_data(struct elf_file *ef, const char *name, const uint8_t **data, size_t *len)
+/* The section called name, or NULL; *sh gets its header. */
+static Elf_Scn *find_section(struct elf_file *ef, const char *name, GElf_Shdr *sh)
 {
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
+	const char *s;
 
 	if (elf_getshdrstrndx(ef->elf, &shstrndx))
-		return -ENOENT;
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		const char *s;
+		return NULL;
+	while ((scn = elf_nextscn(ef->elf, scn)))
+		if (gelf_getshdr(scn, sh) && (s = elf_strptr(ef->elf, shstrndx, sh->sh_name)) &&
+		    !strcmp(s, name))
+			return scn;
+	return NULL;
+}
 
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
-		    !(s = elf_strptr(ef->elf, shstrndx, sh.sh_name)) || strcmp(s, name))
-			continue;
-		d = elf_getdata(scn, NULL);
-		if (!d || !d->d_buf)
-			return -ENOENT;
-		*data = d->d_buf;
-		*len = d->d_size;
-		return 0;
-	}
-	return -ENOENT;
+int elf_file__section_data(struct elf_file *ef, const char *name, const uint8_t **data, size_t *len)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(ef, name, &sh);
+	Elf_Data *d;
+
+	if (!scn || sh.sh_type != SHT_PROGBITS || !(d = elf_getdata(scn, NULL)) || !d->d_buf)
+		return -ENOENT;
+	*data = d->d_buf;
+	*len = d->d_size;
+	return 0;
 }
 
 int elf_file__soname(struct elf_file *ef, char *out, size_t len)
@@ -237,30 +266,13 @@ int elf_file__soname(struct elf_file *ef, char *out, size_t len)
 
 int elf_file__section(struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size)
 {
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
+	GElf_Shdr sh;
 
-	if (elf_getshdrstrndx(ef->elf, &shstrndx))
+	if (!find_section(ef, name, &sh))
 		return -ENOENT;
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		GElf_Shdr sh;
-		const char *s;
-
-		if (gelf_getshdr(scn, &sh) && (s = elf_strptr(ef->elf, shstrndx, sh.sh_name)) &&
-		    !strcmp(s, name)) {
-			*addr = sh.sh_addr;
-			*size = sh.sh_size;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-int elf_file__has_section(struct elf_file *ef, const char *name)
-{
-	uint64_t addr, size;
-
-	return !elf_file__section(ef, name, &addr, &size);
+	*addr = sh.sh_addr;
+	*size = sh.sh_size;
+	return 0;
 }
 
 /* "3.0.19 ...": three dot-separated numbers begin at p. */

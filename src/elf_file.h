@@ -25,8 +25,6 @@ size_t elf_file__read(struct elf_file *ef, uint64_t addr, void *buf, size_t n);
  * pass over .dynsym, then one over .symtab. Returns its index in names, or -ENOENT.
  */
 int elf_file__defines_any(struct elf_file *ef, const char *const *names, unsigned int n);
-/* 1 if the file has a section of that name. */
-int elf_file__has_section(struct elf_file *ef, const char *name);
 /* The bytes of the section of that name, valid until elf_file__close. 0 or -ENOENT. */
 int elf_file__section_data(struct elf_file *ef, const char *name, const uint8_t **data,
 			   size_t *len);
