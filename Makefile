@@ -117,7 +117,7 @@ $(OUT)/tlsscope: $(AGENT_OBJS) $(OUT)/libcore.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/bytes.h $(OUT)/libcore.a
+$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/bytes.h tests/unit/tmpdir.h $(OUT)/libcore.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(OUT)/libcore.a $(LDLIBS) -o $@

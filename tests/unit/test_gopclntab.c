@@ -16,24 +16,20 @@
 #include "gopclntab.h"
 #include "insn.h"
 #include "tlscode.h"
+#include "tmpdir.h"
 
-static char dir[64];
-
-static void remove_dir(void)
-{
-	char cmd[96];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		fprintf(stderr, "  (could not remove %s)\n", dir);
-}
+#define GO_MAIN                                                                                    \
+	"package main\n\nimport (\n\t\"crypto/tls\"\n\t\"os\"\n)\n\n"                              \
+	"func main() {\n\tc, err := tls.Dial(\"tcp\", os.Args[1], nil)\n"                          \
+	"\tif err == nil {\n\t\tc.Write([]byte(\"x\"))\n\t\tb := make([]byte, 1)\n"                \
+	"\t\tc.Read(b)\n\t}\n}\n"
 
 /* Builds a small crypto/tls program twice: dir/go (symbols) and dir/go-s (-s -w). */
 static int build_go(void)
 {
+	const char *dir;
 	static int built = -1;
 	char cmd[1024];
-	FILE *f;
 
 	if (built >= 0)
 		return built;
@@ -42,19 +38,9 @@ static int build_go(void)
 		fprintf(stderr, "  (no go: skipped)\n");
 		return 0;
 	}
-	if (!mkdtemp(strcpy(dir, "/tmp/gopcln-test.XXXXXX")))
+	if (test_dir_write("main.go", GO_MAIN, cmd, sizeof(cmd)))
 		return 0;
-	atexit(remove_dir);
-	snprintf(cmd, sizeof(cmd), "%s/main.go", dir);
-	f = fopen(cmd, "w");
-	if (!f)
-		return 0;
-	fputs("package main\n\nimport (\n\t\"crypto/tls\"\n\t\"os\"\n)\n\n"
-	      "func main() {\n\tc, err := tls.Dial(\"tcp\", os.Args[1], nil)\n"
-	      "\tif err == nil {\n\t\tc.Write([]byte(\"x\"))\n\t\tb := make([]byte, 1)\n"
-	      "\t\tc.Read(b)\n\t}\n}\n",
-	      f);
-	fclose(f);
+	dir = test_dir();
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s && export GOCACHE=%s/cache GOPATH=%s/path && go build -o go main.go && "
 		 "go build -ldflags='-s -w' -o go-s main.go",
@@ -84,8 +70,8 @@ TEST(stripped_go_binary_functions_match_the_symbol_table)
 
 	if (!build_go())
 		return;
-	snprintf(path, sizeof(path), "%s/go", dir);
-	snprintf(spath, sizeof(spath), "%s/go-s", dir);
+	snprintf(path, sizeof(path), "%s/go", test_dir());
+	snprintf(spath, sizeof(spath), "%s/go-s", test_dir());
 	if (!CHECK_EQ_U64(open_table(path, &ef, &p), 0) ||
 	    !CHECK_EQ_U64(open_table(spath, &es, &ps), 0))
 		goto out;
@@ -126,7 +112,7 @@ TEST(go_version_from_build_info_and_listing)
 			want[strcspn(want, "\n")] = 0;
 		pclose(f);
 	}
-	snprintf(path, sizeof(path), "%s/go-s", dir);
+	snprintf(path, sizeof(path), "%s/go-s", test_dir());
 	if (!CHECK_EQ_U64(tlscode_identify(path, NULL, &c), 1))
 		return;
 	CHECK_STR_EQ(c.lib, "go");
@@ -216,7 +202,7 @@ TEST(go_write_rets_in_the_stripped_binary)
 
 	if (!build_go())
 		return;
-	snprintf(spath, sizeof(spath), "%s/go-s", dir);
+	snprintf(spath, sizeof(spath), "%s/go-s", test_dir());
 	if (!CHECK_EQ_U64(open_table(spath, &es, &ps), 0) ||
 	    !CHECK_EQ_U64(gopcln_find(&ps, "crypto/tls.(*Conn).Write", &entry, &end), 0) ||
 	    !CHECK(end - entry <= sizeof(code)))

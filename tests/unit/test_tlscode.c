@@ -12,40 +12,21 @@
 #include "check.h"
 #include "coverage.h"
 #include "tlscode.h"
+#include "tmpdir.h"
 
-static char dir[64];
-
-static void remove_dir(void)
-{
-	char cmd[96];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		fprintf(stderr, "  (could not remove %s)\n", dir);
-}
-
-/* Compiles a one-file program from src into a temp dir; returns its path or NULL. */
+/* Compiles a one-file program from src into the test directory; returns its path or NULL. */
 static const char *build(const char *name, const char *src)
 {
 	static char path[128];
-	char cmd[512];
-	FILE *f;
+	char file[64], cmd[512];
 
-	if (!dir[0]) {
-		if (!mkdtemp(strcpy(dir, "/tmp/tlscode-test.XXXXXX")))
-			return NULL;
-		atexit(remove_dir);
-	}
-	snprintf(path, sizeof(path), "%s/%s.c", dir, name);
-	f = fopen(path, "w");
-	if (!f)
+	snprintf(file, sizeof(file), "%s.c", name);
+	if (test_dir_write(file, src, path, sizeof(path)))
 		return NULL;
-	fputs(src, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "cc -O1 -o %s/%s %s 2>&1", dir, name, path);
+	snprintf(cmd, sizeof(cmd), "cc -O1 -o %s/%s %s 2>&1", test_dir(), name, path);
 	if (system(cmd))
 		return NULL;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", test_dir(), name);
 	return path;
 }
 
